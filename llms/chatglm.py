@@ -1,0 +1,94 @@
+"""`ChatGLMLLM`: a GLM chat model run in-process with transformers.
+
+The model is loaded once per process, on first use, from `model_path` (a folder
+or a hub id; a hub download shows its progress). Messages are rendered with the
+tokenizer's own chat template; replies stream through the local engine, which
+batches concurrent callers. `python -m llms.chatglm --config cfg.json` starts a
+terminal dialogue.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+
+from llms import loading
+from llms.base import Message, RemoteLLMs, Response
+from llms.config import LocalModelConfig
+from llms.errors import ContextLengthError, ModelUnavailableError
+from llms.options import GenerationOptions
+
+
+class ChatGLMLLM(RemoteLLMs):
+    preset_family = "chatglm"
+
+    def __init__(self, model_id: str, settings: LocalModelConfig, defaults: GenerationOptions | None = None):
+        super().__init__(model_id, settings.name, defaults)
+        self.settings = settings
+        self._loaded: loading.LoadedModel | None = None
+        self._engine = None
+        self._load_lock = threading.Lock()
+        self._load_error: ModelUnavailableError | None = None
+
+    # -- loading ---------------------------------------------------------------------
+    def availability(self) -> tuple[bool, str | None]:
+        if self._load_error:
+            return False, self._load_error.message
+        problem = loading.check_files(self.model_id, self.settings)
+        return (problem is None), problem
+
+    def load(self) -> loading.LoadedModel:
+        """Load the model once; later calls (from any thread) get the same one."""
+        if self._loaded is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    if self._load_error:
+                        raise self._load_error
+                    try:
+                        self._loaded = loading.load(self.model_id, self.settings)
+                    except ModelUnavailableError as exc:
+                        self._load_error = exc
+                        raise
+        return self._loaded
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from llms.engine import GenerationEngine
+
+            loaded = self.load()
+            with self._load_lock:
+                if self._engine is None:
+                    self._engine = GenerationEngine(loaded, max_batch_size=self.settings.max_batch_size,
+                                                    max_queue=self.settings.max_queue)
+        return self._engine
+
+    # -- prompts -----------------------------------------------------------------------
+    def render(self, messages: list[Message]) -> list[int]:
+        """Token ids of the messages rendered with the checkpoint's chat template."""
+        tokenizer = self.load().tokenizer
+        if getattr(tokenizer, "chat_template", None) is None:  # ChatGLM3's remote-code tokenizer
+            *history, last = messages
+            return tokenizer.build_chat_input(last["content"], history=history, role=last["role"])["input_ids"][0].tolist()
+        return list(tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
+                                                  return_dict=True)["input_ids"])
+
+    def check_context(self, prompt_ids: list[int], max_tokens: int) -> None:
+        limit = self.load().context_length
+        if len(prompt_ids) + max_tokens > limit:
+            raise ContextLengthError(
+                f"This model's context is {limit} tokens; the text takes {len(prompt_ids)} and max_tokens asks "
+                f"for {max_tokens}. Shorten the text or lower max_tokens.", param="max_tokens")
+
+    # -- generation ----------------------------------------------------------------------
+    def execute(self, messages: list[Message], options: GenerationOptions, response: Response) -> Iterator[str]:
+        prompt_ids = self.render(messages)
+        self.check_context(prompt_ids, options.max_tokens)
+        yield from self.engine.generate(prompt_ids, options, response)
+
+
+if __name__ == "__main__":
+    from llms.cli import main
+
+    sys.exit(main(backend="local", default_model_id="chatglm"))

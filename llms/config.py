@@ -1,0 +1,97 @@
+"""The config file shared by the CLI and the web app, as typed pydantic classes.
+
+`cfg.example.json` documents every field. Unknown fields and wrong types are
+errors that name the file and the field; with no file, `AppConfig()` gives the
+built-in defaults (a ChatGPT model read from OPENAI_* variables and the default
+local GLM checkpoint from the hub).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from llms.errors import ConfigError
+from llms.options import MAX_TOKENS_LIMIT
+
+DEFAULT_LOCAL_MODEL = "zai-org/glm-edge-1.5b-chat"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+class OpenAIModelConfig(_Strict):
+    """A model behind any OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp, transformers serve)."""
+
+    backend: Literal["openai"]
+    name: str | None = Field(None, description="Display name in the page.")
+    base_url: str | None = Field(None, description="Endpoint; falls back to OPENAI_BASE_URL, then OpenAI.")
+    api_key: SecretStr | None = Field(None, description="Key; falls back to OPENAI_API_KEY.")
+    model: str = Field(DEFAULT_OPENAI_MODEL, description="Model name sent to the endpoint.")
+    timeout: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for one request.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries on connection errors, 429 and 5xx.")
+    language: Literal["zh", "en"] | None = Field(None, description="Force the preset language.")
+
+
+class LocalModelConfig(_Strict):
+    """A GLM chat model loaded in-process with transformers."""
+
+    backend: Literal["local"]
+    name: str | None = Field(None, description="Display name in the page.")
+    model_path: str = Field(DEFAULT_LOCAL_MODEL, description="Local folder or hub id.")
+    quantize: Literal[4, 8] | None = Field(None, description="Weight quantization: 4, 8 or null.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to run the model.")
+    trust_remote_code: bool = Field(False, description="Run modeling code shipped with the checkpoint.")
+    max_batch_size: int = Field(8, ge=1, le=64, description="Most requests decoded together.")
+    max_queue: int = Field(32, ge=0, le=1024, description="Requests waiting beyond the batch; more get 503.")
+    language: Literal["zh", "en"] | None = Field(None, description="Force the preset language.")
+
+
+ModelConfig = Annotated[Union[OpenAIModelConfig, LocalModelConfig], Field(discriminator="backend")]
+
+
+def _default_models() -> dict:
+    return {
+        "chatgpt": OpenAIModelConfig(backend="openai", name="ChatGPT"),
+        "chatglm": LocalModelConfig(backend="local", name="ChatGLM (GLM-Edge 1.5B chat)"),
+    }
+
+
+class AppConfig(_Strict):
+    """The whole config file."""
+
+    models: dict[str, ModelConfig] = Field(default_factory=_default_models)
+    max_tokens: int = Field(512, ge=1, le=MAX_TOKENS_LIMIT, description="Default max_tokens.")
+    temperature: float = Field(0.7, ge=0.0, le=2.0, description="Default temperature.")
+    prompts_db: str | None = Field(None, description="SQLite file for saved prompts (web app).")
+    max_question_chars: int = Field(20000, ge=1, le=1_000_000, description="Longest text /ask accepts.")
+    grounding_threshold: float = Field(0.6, ge=0.0, le=1.0, description="Support needed to call an answer grounded.")
+    reask_on_empty: bool = Field(True, description="Re-ask once with a format reminder when a reply has no pairs.")
+
+
+def load_config(path: str | Path | None) -> AppConfig:
+    """Read and validate a config file; None gives the built-in defaults."""
+    if path is None:
+        return AppConfig()
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    try:
+        return AppConfig.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        # Drop the discriminator tag pydantic adds to the path of a tagged union.
+        loc = [str(p) for p in err["loc"] if str(p) not in ("openai", "local")]
+        field = ".".join(loc) or "(top level)"
+        raise ConfigError(f"{path}: {field}: {err['msg']}", param=field) from None

@@ -1,0 +1,126 @@
+"""Load a GLM chat checkpoint with transformers: from a folder or a hub id, optionally quantized.
+
+Quantization (chosen by measurement, see README "Quantization"):
+- CUDA: bitsandbytes (8-bit LLM.int8 or 4-bit nf4).
+- CPU, 8: PyTorch dynamic int8 on every Linear (loaded in float32 first, as it requires).
+- CPU, 4: optimum-quanto int4 weights, `lm_head` left in full precision (batched
+  calls fail with it quantized).
+Model code shipped with a checkpoint runs only with `trust_remote_code: true`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from llms.config import LocalModelConfig
+from llms.errors import ModelUnavailableError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedModel:
+    tokenizer: object
+    model: object
+    device: str
+    context_length: int
+
+
+def resolve_device(wanted: str) -> str:
+    import torch
+
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if wanted == "cuda" and not torch.cuda.is_available():
+        raise ModelUnavailableError("device is 'cuda' but PyTorch sees no CUDA GPU: set device to 'cpu' or 'auto'.")
+    return wanted
+
+
+def is_local_path(model_path: str) -> bool:
+    return Path(model_path).expanduser().exists() or model_path.startswith((".", "/", "~"))
+
+
+def check_files(model_id: str, settings: LocalModelConfig) -> str | None:
+    """Why the model cannot be loaded, judged from files alone (None: looks loadable)."""
+    if not is_local_path(settings.model_path):
+        return None  # a hub id: fetched (or found in the cache) on first use
+    folder = Path(settings.model_path).expanduser()
+    if not folder.is_dir():
+        return (f"models.{model_id}.model_path {settings.model_path!r} does not exist: "
+                "point it at a folder holding a GLM chat checkpoint (config.json, tokenizer and weights).")
+    if not (folder / "config.json").is_file():
+        return (f"models.{model_id}.model_path {settings.model_path!r} has no config.json: "
+                "expected a transformers checkpoint folder (config.json, tokenizer files, *.safetensors).")
+    return None
+
+
+def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
+    """Load tokenizer and model; any failure is a ModelUnavailableError naming the path and the fix."""
+    problem = check_files(model_id, settings)
+    if problem:
+        raise ModelUnavailableError(problem)
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = resolve_device(settings.device)
+    path = str(Path(settings.model_path).expanduser()) if is_local_path(settings.model_path) else settings.model_path
+    remote = settings.trust_remote_code
+    kwargs: dict = {"trust_remote_code": remote}
+    if device == "cuda":
+        kwargs["device_map"] = "cuda"
+        kwargs["dtype"] = torch.bfloat16
+        if settings.quantize:
+            from transformers import BitsAndBytesConfig
+
+            kwargs["quantization_config"] = BitsAndBytesConfig(
+                load_in_4bit=settings.quantize == 4, load_in_8bit=settings.quantize == 8,
+                bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    else:
+        # Dynamic int8 needs float32 weights; bf16 otherwise halves memory and time.
+        kwargs["dtype"] = torch.float32 if settings.quantize == 8 else torch.bfloat16
+    log.info("loading %s from %s on %s (quantize=%s)", model_id, path, device, settings.quantize)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
+        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc) and not remote:
+            raise ModelUnavailableError(
+                f"{path} ships its own model code (an older ChatGLM?); it runs only if you set "
+                f"models.{model_id}.trust_remote_code to true and trust that code.") from None
+        raise ModelUnavailableError(f"cannot load models.{model_id} from {path}: {exc}") from None
+    except OSError as exc:
+        where = "this folder" if is_local_path(settings.model_path) else "the Hugging Face hub or its local cache"
+        raise ModelUnavailableError(
+            f"cannot load models.{model_id} from {path} ({where}): {_first_line(exc)}. "
+            f"Download the checkpoint on a connected machine (huggingface-cli download {settings.model_path}) "
+            f"or set models.{model_id}.model_path to a local checkpoint folder.") from None
+    if device == "cpu" and settings.quantize:
+        model = quantize_on_cpu(model, settings.quantize)
+    model.eval()
+    if getattr(tokenizer, "chat_template", None) is None and not hasattr(tokenizer, "build_chat_input"):
+        raise ModelUnavailableError(
+            f"{path} has no chat template: use a chat checkpoint (GLM-4-9B-chat-hf, GLM-4-0414, GLM-Edge chat).")
+    config = model.config
+    context = getattr(config, "max_position_embeddings", None) or getattr(config, "seq_length", None) or 2048
+    return LoadedModel(tokenizer, model, device, int(context))
+
+
+def quantize_on_cpu(model, bits: int):
+    """Quantize a loaded model's Linear layers for CPU inference."""
+    import torch
+
+    if bits == 8:
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    from optimum.quanto import freeze, qint4, quantize
+
+    quantize(model, weights=qint4, exclude=["lm_head"])
+    freeze(model)
+    return model
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,36 @@
+"""Generation options with bounds, shared by every backend, the CLI and the web app."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llms.errors import InvalidRequestError
+
+MAX_TOKENS_LIMIT = 8192
+
+
+class GenerationOptions(BaseModel):
+    """What a caller may tune for one reply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: int = Field(512, ge=1, le=MAX_TOKENS_LIMIT, description="Most tokens to generate.")
+    temperature: float = Field(0.7, ge=0.0, le=2.0, description="0 means greedy decoding.")
+    top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    stop: list[str] = Field(default_factory=list, max_length=4, description="Strings that end the reply.")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Sampling seed, for repeatable replies.")
+
+    @classmethod
+    def build(cls, **values) -> "GenerationOptions":
+        """Validate, dropping None values; a bad field raises InvalidRequestError naming it."""
+        try:
+            return cls(**{k: v for k, v in values.items() if v is not None})
+        except ValidationError as exc:
+            raise invalid_request(exc) from None
+
+
+def invalid_request(exc: ValidationError) -> InvalidRequestError:
+    """Turn pydantic's first complaint into one readable InvalidRequestError."""
+    err = exc.errors()[0]
+    param = ".".join(str(p) for p in err["loc"]) or None
+    return InvalidRequestError(f"{param}: {err['msg']}" if param else err["msg"], param=param)
