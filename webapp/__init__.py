@@ -1,0 +1,64 @@
+"""The Flask app factory: layered config, one blueprint per concern.
+
+Config layers, later wins: built-in defaults; the file named by QAPAIR_CONFIG
+(or ./cfg.json when present), the same file the CLI reads; then `overrides`
+(tests pass an AppConfig or a path as "QAPAIR_CONFIG" and an "INSTANCE" folder).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from llms.config import AppConfig, load_config
+from llms.registry import Registry
+from qa.store import PromptStore
+from webapp.state import AppState
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def config_path_from_env() -> str | None:
+    path = os.environ.get("QAPAIR_CONFIG")
+    if path:
+        return path
+    return "cfg.json" if Path("cfg.json").is_file() else None
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(__name__, template_folder=str(root / "templates"), static_folder=str(root / "static"),
+                instance_path=str(Path(os.environ.get("QAPAIR_INSTANCE", root / "instance")).resolve()))
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, QAPAIR_CONFIG=config_path_from_env())
+    app.json.sort_keys = False
+    app.config.update(overrides or {})
+    app.config["SECRET_KEY"] = _secret_key(app)
+
+    qapair = app.config["QAPAIR_CONFIG"]
+    config = qapair if isinstance(qapair, AppConfig) else load_config(qapair)
+    db_path = config.prompts_db or str(Path(app.instance_path) / "prompts.sqlite")
+    app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db_path))
+
+    from webapp import ask, errors, models_api, openai_api, pages, prompts_api
+
+    errors.register(app)
+    for module in (pages, ask, models_api, prompts_api, openai_api):
+        app.register_blueprint(module.bp)
+    return app
+
+
+def _secret_key(app: Flask) -> str:
+    """SECRET_KEY from the environment; outside development a random per-process key stands in."""
+    key = os.environ.get("SECRET_KEY") or app.config.get("SECRET_KEY")
+    if key:
+        return key
+    if app.debug or app.testing:
+        return "dev"
+    log.warning("SECRET_KEY is not set; using a random key for this process.")
+    return secrets.token_hex(32)

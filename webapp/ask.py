@@ -1,0 +1,110 @@
+"""`POST /ask`: text in, the model's reply out; JSON or Server-Sent Events.
+
+Streaming events: `delta` frames `{"text": ...}` as text is generated, then one
+`done` frame with the whole result (the same JSON as a non-streaming reply), or
+an `error` frame `{"error": {...}}` if generation fails after it began.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Literal
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictStr, field_validator
+
+from llms.errors import InvalidRequestError, LLMError
+from llms.options import MAX_TOKENS_LIMIT
+from qa.pipeline import Extraction
+from webapp.errors import error_body
+from webapp.sse import SSE_HEADERS, sse
+from webapp.state import state
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ask", __name__)
+
+PROMPT_MAX = 20000
+HISTORY_MAX = 50
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: StrictStr = Field(max_length=100_000)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore", protected_namespaces=())
+
+    question: StrictStr = Field(min_length=1)
+    model: str | None = Field(None, max_length=100)
+    prompt: str | None = Field(None, max_length=PROMPT_MAX)
+    max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_LIMIT,
+                                   validation_alias=AliasChoices("max_tokens", "param1"))
+    temperature: float | None = Field(None, ge=0.0, le=2.0,
+                                      validation_alias=AliasChoices("temperature", "param2"))
+    top_p: float | None = Field(None, gt=0.0, le=1.0)
+    history: list[Turn] = Field(default_factory=list, max_length=HISTORY_MAX)
+    stream: bool = False
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _json_history(cls, value):
+        return json.loads(value) if isinstance(value, str) and value.strip() else (value or [])
+
+
+def read_body() -> dict:
+    """The request's fields, from JSON or a form."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise InvalidRequestError("The body must be a JSON object.")
+        return body
+    return request.form.to_dict()
+
+
+@bp.post("/ask")
+def ask():
+    app_state = state()
+    body = read_body()
+    try:
+        req = AskRequest.model_validate(body)
+    except json.JSONDecodeError:
+        raise InvalidRequestError("history: must be a JSON list of {role, content}", param="history") from None
+    limit = app_state.config.max_question_chars
+    if len(req.question) > limit:
+        raise InvalidRequestError(f"question: longer than {limit} characters; split the text.", param="question")
+    model = app_state.registry.get(req.model or app_state.registry.ids()[0])
+    extraction = Extraction(model, req.question, req.prompt,
+                            [t.model_dump() for t in req.history],
+                            {"max_tokens": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p})
+    if not req.stream:
+        return jsonify(extraction.result())
+    pieces = extraction.stream()
+    first = next(pieces, None)  # errors before the first token still get a proper status
+
+    def events():
+        try:
+            if first is not None:
+                yield sse({"text": first}, "delta")
+            for piece in pieces:
+                yield sse({"text": piece}, "delta")
+            yield sse(extraction.result(), "done")
+        except LLMError as exc:
+            yield sse(exc.to_dict(), "error")
+        except Exception:  # after the headers went out, an error frame is all we can send
+            log.exception("generation failed mid-stream")
+            yield sse(error_body("Generation failed; the server log has the details.", "server_error"), "error")
+        finally:
+            extraction.cancel()
+            pieces.close()
+
+    return Response(stream_with_context(events()), mimetype="text/event-stream", headers=SSE_HEADERS)

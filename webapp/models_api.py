@@ -1,0 +1,18 @@
+"""`GET /api/models`: the configured models and whether each is usable now."""
+
+from flask import Blueprint, jsonify
+
+from webapp.state import state
+
+bp = Blueprint("models_api", __name__)
+
+
+@bp.get("/api/models")
+def list_models():
+    data = []
+    for model in state().registry:
+        available, reason = model.availability()
+        data.append({"id": model.model_id, "name": model.display_name, "backend": model.settings.backend,
+                     "available": available, "reason": reason})
+    return jsonify({"data": data, "defaults": {"max_tokens": state().config.max_tokens,
+                                               "temperature": state().config.temperature}})

@@ -1,0 +1,22 @@
+"""What the app holds between requests: the config, the model registry, the prompt store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from llms.config import AppConfig
+from llms.registry import Registry
+from qa.store import PromptStore
+
+
+@dataclass
+class AppState:
+    config: AppConfig
+    registry: Registry
+    prompts: PromptStore
+
+
+def state() -> AppState:
+    return current_app.extensions["qapair"]
