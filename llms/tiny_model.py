@@ -10,6 +10,7 @@ weights. Its replies are gibberish by design; everything around them is real.
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 from pathlib import Path
 
@@ -51,12 +52,19 @@ _BUILTIN_CORPUS = [
 ]
 
 
-def _corpus(prompts_dir: Path) -> list[str]:
-    """Training text: the bundled prompts (zh and en) plus a few built-in lines."""
+def _corpus(prompts_dir: Path, vocab_size: int) -> list[str]:
+    """Training text: the bundled prompts (zh and en), a few built-in lines and, for
+    the rest of the vocabulary, seeded pseudo-words of Latin letters and common CJK characters,
+    enough for BPE to learn `vocab_size` merges."""
     lines = list(_BUILTIN_CORPUS)
     for path in sorted(prompts_dir.glob("*.txt")):
         lines.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return lines * 4
+    lines *= 4
+    rng = random.Random(0)
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [chr(c) for c in range(0x4E00, 0x4E00 + 2500)]
+    for _ in range(vocab_size * 3):
+        lines.append(" ".join("".join(rng.choices(letters, k=rng.randint(2, 6))) for _ in range(8)))
+    return lines
 
 
 def build_tokenizer(vocab_size: int):
@@ -70,7 +78,7 @@ def build_tokenizer(vocab_size: int):
         vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
-    tok.train_from_iterator(_corpus(Path(__file__).resolve().parent.parent / "prompts"), trainer)
+    tok.train_from_iterator(_corpus(Path(__file__).resolve().parent.parent / "prompts", vocab_size), trainer)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>",
         additional_special_tokens=SPECIAL_TOKENS[1:], padding_side="left",

@@ -1,0 +1,53 @@
+"""Shared fixtures: the tiny GLM-4 model (built once), a real OpenAI-protocol server, the app and its client."""
+
+from __future__ import annotations
+
+import pytest
+
+from llms.config import AppConfig
+from llms.tiny_model import build
+from tests.openai_server import OpenAIServer
+from webapp import create_app
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory):
+    return str(build(tmp_path_factory.mktemp("models") / "tiny-glm4"))
+
+
+@pytest.fixture(scope="session")
+def openai_server():
+    server = OpenAIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def openai_stub(openai_server):
+    openai_server.reset()
+    return openai_server
+
+
+def make_config(tiny_model_path: str, openai_base_url: str, **extra) -> AppConfig:
+    return AppConfig.model_validate({
+        "models": {
+            "chatgpt": {"backend": "openai", "name": "ChatGPT", "base_url": openai_base_url,
+                        "api_key": "test-key", "model": "gpt-test", "max_retries": 0, "timeout": 10},
+            "chatglm": {"backend": "local", "name": "Tiny GLM", "model_path": tiny_model_path},
+        },
+        "max_tokens": 16,
+        **extra,
+    })
+
+
+@pytest.fixture()
+def app(tmp_path, tiny_model_path, openai_server):
+    openai_server.reset()
+    config = make_config(tiny_model_path, openai_server.base_url)
+    config = config.model_copy(update={"prompts_db": str(tmp_path / "prompts.sqlite")})
+    return create_app({"TESTING": True, "QAPAIR_CONFIG": config})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
