@@ -96,6 +96,8 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
             f"cannot load models.{model_id} from {path} ({where}): {_first_line(exc)}. "
             f"Download the checkpoint on a connected machine (huggingface-cli download {settings.model_path}) "
             f"or set models.{model_id}.model_path to a local checkpoint folder.") from None
+    except Exception as exc:  # corrupt weights, mismatched shapes, unsupported architecture
+        raise ModelUnavailableError(f"cannot load models.{model_id} from {path}: {_first_line(exc)}") from None
     if device == "cpu" and settings.quantize:
         model = quantize_on_cpu(model, settings.quantize)
     model.eval()
