@@ -1,0 +1,38 @@
+"""gunicorn settings for a process that holds a model in memory.
+
+One worker, so the model is loaded once; threads serve concurrent requests
+(the local engine batches them). The model loads after the fork, in the
+worker, never in the master. Timeouts outlast a long generation.
+"""
+
+import os
+
+bind = os.environ.get("QAPAIR_BIND", "127.0.0.1:5000")
+workers = 1
+worker_class = "gthread"
+threads = int(os.environ.get("QAPAIR_THREADS", "32"))
+timeout = 900  # seconds a worker may go silent: a long generation on a CPU
+graceful_timeout = 30
+keepalive = 5
+preload_app = False  # never load models in the master
+control_socket_disable = True  # no control socket in the home folder
+accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Start loading the local models in the background, so the first request does not wait."""
+    import threading
+
+    from webapp.state import AppState
+
+    app_state: AppState = worker.wsgi.extensions["qapair"]
+
+    def warm():
+        for model in app_state.registry:
+            if hasattr(model, "load") and model.availability()[0]:
+                try:
+                    model.load()
+                except Exception as exc:  # the page shows the reason via /api/models
+                    worker.log.warning("model %s not loaded: %s", model.model_id, exc)
+
+    threading.Thread(target=warm, name="warm-models", daemon=True).start()
