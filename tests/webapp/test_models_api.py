@@ -1,0 +1,25 @@
+"""/api/models: ids, names and availability; a missing local model does not stop the app."""
+
+from llms.config import AppConfig
+from webapp import create_app
+
+
+def test_lists_configured_models(client):
+    body = client.get("/api/models").json
+    assert [(m["id"], m["name"], m["backend"], m["available"]) for m in body["data"]] == [
+        ("chatgpt", "ChatGPT", "openai", True), ("chatglm", "Tiny GLM", "local", True)]
+    assert body["defaults"] == {"max_tokens": 16, "temperature": 0.7}
+
+
+def test_missing_local_model_is_unavailable_with_reason_and_the_rest_still_works(tmp_path, openai_stub):
+    config = AppConfig.model_validate({"prompts_db": str(tmp_path / "p.sqlite"), "models": {
+        "chatglm": {"backend": "local", "model_path": str(tmp_path / "no-model")},
+        "chatgpt": {"backend": "openai", "base_url": openai_stub.base_url, "api_key": "k", "max_retries": 0}}})
+    client = create_app({"TESTING": True, "QAPAIR_CONFIG": config}).test_client()
+    models = {m["id"]: m for m in client.get("/api/models").json["data"]}
+    assert models["chatglm"]["available"] is False
+    assert "no-model" in models["chatglm"]["reason"] and "model_path" in models["chatglm"]["reason"]
+    r = client.post("/ask", json={"question": "x", "model": "chatglm"})
+    assert r.status_code == 503
+    assert r.json["error"]["type"] == "model_unavailable"
+    assert client.post("/ask", json={"question": "x", "model": "chatgpt"}).status_code == 200
