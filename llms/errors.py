@@ -36,6 +36,20 @@ class InvalidRequestError(LLMError):
     type = "invalid_request_error"
 
 
+class NotFoundError(LLMError):
+    """A resource (a saved prompt, say) that does not exist."""
+
+    status = 404
+    type = "not_found"
+
+
+class ConflictError(LLMError):
+    """A request that clashes with what exists (a duplicate name, say)."""
+
+    status = 409
+    type = "conflict"
+
+
 class UnknownModelError(LLMError):
     """A model id that the config does not define."""
 

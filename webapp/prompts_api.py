@@ -6,22 +6,12 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 import prompts
-from llms.errors import InvalidRequestError, LLMError
+from llms.errors import ConflictError, InvalidRequestError, NotFoundError
 from qa.store import NAME_MAX, TEXT_MAX, DuplicateName
 from webapp.ask import read_body
 from webapp.state import state
 
 bp = Blueprint("prompts_api", __name__)
-
-
-class PromptNotFound(LLMError):
-    status = 404
-    type = "not_found"
-
-
-class PromptConflict(LLMError):
-    status = 409
-    type = "conflict"
 
 
 class PromptIn(BaseModel):
@@ -57,7 +47,7 @@ def get_prompt(prompt_id: str):
             return jsonify(preset)
     found = state().prompts.get(_saved_id(prompt_id))
     if found is None:
-        raise PromptNotFound(f"No prompt {prompt_id!r}.", param="id")
+        raise NotFoundError(f"No prompt {prompt_id!r}.", param="id")
     return jsonify(found)
 
 
@@ -67,7 +57,7 @@ def create_prompt():
     try:
         return jsonify(state().prompts.add(data.name.strip(), data.text)), 201
     except DuplicateName as exc:
-        raise PromptConflict(str(exc), param="name") from None
+        raise ConflictError(str(exc), param="name") from None
 
 
 @bp.put("/api/prompts/<prompt_id>")
@@ -76,16 +66,16 @@ def update_prompt(prompt_id: str):
     try:
         updated = state().prompts.update(_saved_id(prompt_id), data.name and data.name.strip(), data.text)
     except DuplicateName as exc:
-        raise PromptConflict(str(exc), param="name") from None
+        raise ConflictError(str(exc), param="name") from None
     if updated is None:
-        raise PromptNotFound(f"No saved prompt {prompt_id!r}.", param="id")
+        raise NotFoundError(f"No saved prompt {prompt_id!r}.", param="id")
     return jsonify(updated)
 
 
 @bp.delete("/api/prompts/<prompt_id>")
 def delete_prompt(prompt_id: str):
     if not state().prompts.delete(_saved_id(prompt_id)):
-        raise PromptNotFound(f"No saved prompt {prompt_id!r}.", param="id")
+        raise NotFoundError(f"No saved prompt {prompt_id!r}.", param="id")
     return "", 204
 
 
@@ -94,5 +84,5 @@ def _saved_id(prompt_id: str) -> int:
         raise InvalidRequestError(f"{prompt_id!r} is a preset: presets are files in prompts/ and read-only here; "
                                   "save an edited copy under a new name.", param="id")
     if not prompt_id.isdigit():
-        raise PromptNotFound(f"No saved prompt {prompt_id!r}.", param="id")
+        raise NotFoundError(f"No saved prompt {prompt_id!r}.", param="id")
     return int(prompt_id)
