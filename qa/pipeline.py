@@ -1,8 +1,10 @@
-"""One extraction: text in, streamed reply and a result out; shared by /ask and the CLI.
+"""One extraction: text in; streamed reply, parsed and grounded pairs out. Shared by /ask and scripts.
 
 Picks the system prompt (the caller's, else the model's preset for the text's
-language), runs the model, and builds the result: the answer text, usage and
-finish reason, and the language detected.
+language), runs the model, parses the reply into pairs and checks each answer
+against the text. A reply with no pairs is re-asked once with a format reminder
+(if enabled); a reply cut off at max_tokens, or with no pairs, is said plainly
+in `notices`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,23 @@ from dataclasses import dataclass, field
 
 import prompts
 from llms.base import Message, RemoteLLMs, Response
+from qa.grounding import ground
 from qa.language import detect_language
+from qa.parse import parse_reply
+
+FORMAT_REMINDERS = {
+    "en": ("I could not find any question-answer pairs in that reply. Write them again using exactly this "
+           "format and nothing else:\nQuestion 1: ...\nAnswer 1: ...\nQuestion 2: ...\nAnswer 2: ..."),
+    "zh": "上面的回复中没有找到问答对。请严格按照下面的格式重新输出问答对，不要输出其他内容：\n问题一：……\n答案一：……\n问题二：……\n答案二：……",
+}
+NOTICES = {
+    "truncated": {"en": "The reply was cut off at max_tokens: the last pair may be incomplete. Raise max_tokens.",
+                  "zh": "回复在达到 max_tokens 时被截断，最后一个问答对可能不完整。请调大 max_tokens。"},
+    "no_pairs": {"en": "No question-answer pairs were found in this reply.",
+                 "zh": "这条回复中没有找到问答对。"},
+    "reasked": {"en": "The first reply had no pairs, so the model was asked again with a format reminder.",
+                "zh": "第一次回复中没有问答对，已提醒模型按格式重新回答。"},
+}
 
 
 @dataclass
@@ -22,29 +40,54 @@ class Extraction:
     prompt: str | None = None
     history: list[Message] = field(default_factory=list)
     options: dict = field(default_factory=dict)
+    grounding_threshold: float = 0.6
+    reask_on_empty: bool = True
 
     def __post_init__(self):
         self.language = getattr(getattr(self.model, "settings", None), "language", None) \
             or detect_language(self.question)
         self.system_prompt = self.prompt or prompts.load_preset(
             prompts.default_preset(self.model.preset_family, self.language))
-        messages = self.model.create_prompt(self.question, self.system_prompt, self.history)
-        self.response: Response = self.model.respond(messages, **self.options)
+        self.messages = self.model.create_prompt(self.question, self.system_prompt, self.history)
+        self.responses: list[Response] = [self.model.respond(self.messages, **self.options)]
 
-    def stream(self) -> Iterator[str]:
-        """The reply's text pieces as generated."""
-        yield from self.response
+    @property
+    def response(self) -> Response:
+        return self.responses[-1]
+
+    def events(self) -> Iterator[tuple[str, str]]:
+        """("delta", text) as the reply is generated; ("reask", notice) before a second try."""
+        for piece in self.response:
+            yield "delta", piece
+        if self.reask_on_empty and len(self.responses) == 1 and not self.response.cancelled \
+                and not parse_reply(self.response.text()).pairs:
+            reminder = {"role": "user", "content": FORMAT_REMINDERS[self.language]}
+            retry = self.messages + [{"role": "assistant", "content": self.response.text()}, reminder]
+            self.responses.append(self.model.respond(retry, **self.options))
+            yield "reask", NOTICES["reasked"][self.language]
+            for piece in self.response:
+                yield "delta", piece
 
     def cancel(self) -> None:
         self.response.cancel()
 
     def result(self) -> dict:
-        """The whole result; reads the rest of the reply first if needed."""
+        """The whole result; runs the rest of the extraction first if needed."""
+        for _ in self.events():
+            pass
         answer = self.response.text()
+        pairs = ground(parse_reply(answer).pairs, self.question, self.grounding_threshold)
+        codes = (["reasked"] if len(self.responses) > 1 else []) \
+            + (["truncated"] if self.response.finish_reason == "length" else []) \
+            + ([] if pairs else ["no_pairs"])
+        usage = {key: sum(r.usage.to_dict()[key] for r in self.responses)
+                 for key in ("prompt_tokens", "completion_tokens", "total_tokens")}
         return {
             "answer": answer,
+            "pairs": pairs,
+            "notices": [{"code": code, "message": NOTICES[code][self.language]} for code in codes],
             "model": self.model.model_id,
             "language": self.language,
-            "usage": self.response.usage.to_dict(),
+            "usage": usage,
             "finish_reason": self.response.finish_reason,
         }

@@ -1,8 +1,10 @@
 """`POST /ask`: text in, the model's reply out; JSON or Server-Sent Events.
 
-Streaming events: `delta` frames `{"text": ...}` as text is generated, then one
-`done` frame with the whole result (the same JSON as a non-streaming reply), or
-an `error` frame `{"error": {...}}` if generation fails after it began.
+Streaming events: `delta` frames `{"text": ...}` as text is generated; a
+`reask` frame `{"message": ...}` if a reply had no pairs and the model is asked
+again (the deltas after it are the new reply); then one `done` frame with the
+whole result (the same JSON as a non-streaming reply), or an `error` frame
+`{"error": {...}}` if generation fails after it began.
 """
 
 from __future__ import annotations
@@ -83,20 +85,24 @@ def ask():
     if len(req.question) > limit:
         raise InvalidRequestError(f"question: longer than {limit} characters; split the text.", param="question")
     model = app_state.registry.get(req.model or app_state.registry.ids()[0])
-    extraction = Extraction(model, req.question, req.prompt,
-                            [t.model_dump() for t in req.history],
-                            {"max_tokens": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p})
+    config = app_state.config
+    extraction = Extraction(model, req.question, req.prompt, [t.model_dump() for t in req.history],
+                            {"max_tokens": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p},
+                            grounding_threshold=config.grounding_threshold, reask_on_empty=config.reask_on_empty)
     if not req.stream:
         return jsonify(extraction.result())
-    pieces = extraction.stream()
+    pieces = extraction.events()
     first = next(pieces, None)  # errors before the first token still get a proper status
+
+    def frame(kind: str, text: str) -> str:
+        return sse({"text": text}, "delta") if kind == "delta" else sse({"message": text}, kind)
 
     def events():
         try:
             if first is not None:
-                yield sse({"text": first}, "delta")
-            for piece in pieces:
-                yield sse({"text": piece}, "delta")
+                yield frame(*first)
+            for event in pieces:
+                yield frame(*event)
             yield sse(extraction.result(), "done")
         except LLMError as exc:
             yield sse(exc.to_dict(), "error")

@@ -49,16 +49,16 @@ def test_empty_prompt_uses_the_preset_for_the_language(client, openai_stub, text
 
 
 def test_stream_sends_deltas_then_the_whole_result(client, openai_stub):
-    openai_stub.replies.append("Question 1: What? Answer 1: That.")
+    openai_stub.replies.append("Question 1: What?\nAnswer 1: That.")
     r = client.post("/ask", json={"question": "x", "model": "chatgpt", "stream": True})
     assert r.status_code == 200
     assert r.mimetype == "text/event-stream"
     events = parse_events(r.get_data(as_text=True))
     deltas = [data["text"] for name, data in events if name == "delta"]
-    assert len(deltas) == 6
+    assert len(deltas) == 5
     name, done = events[-1]
     assert name == "done"
-    assert "".join(deltas) == done["answer"] == "Question 1: What? Answer 1: That."
+    assert "".join(deltas) == done["answer"] == "Question 1: What?\nAnswer 1: That."
     assert done["finish_reason"] == "stop"
 
 
@@ -67,7 +67,10 @@ def test_stream_with_local_model(client):
                                   "temperature": 0})
     events = parse_events(r.get_data(as_text=True))
     assert events[-1][0] == "done"
-    assert "".join(d["text"] for n, d in events if n == "delta") == events[-1][1]["answer"]
+    # Gibberish usually has no pairs and is re-asked once: the answer is then the second reply.
+    names = [n for n, _ in events]
+    last_try = events[names.index("reask") + 1:] if "reask" in names else events
+    assert "".join(d["text"] for n, d in last_try if n == "delta") == events[-1][1]["answer"]
 
 
 @pytest.mark.parametrize("body,status,param", [
