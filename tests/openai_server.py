@@ -28,6 +28,7 @@ class OpenAIServer:
         self.default_reply = "Question 1: What is it?\nAnswer 1: A test."
         self.error: tuple[int, dict] | None = None
         self.delay = 0.0
+        self.chunk_delay = 0.0  # seconds between streamed chunks, so a test can watch a reply grow or stop it
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -49,6 +50,7 @@ class OpenAIServer:
         self.replies.clear()
         self.error = None
         self.delay = 0.0
+        self.chunk_delay = 0.0
 
     def next_reply(self) -> str:
         return self.replies.pop(0) if self.replies else self.default_reply
@@ -90,6 +92,7 @@ class OpenAIServer:
                 base = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
                         "model": body["model"]}
                 for piece in pieces:
+                    time.sleep(server.chunk_delay)
                     self._event({**base, "choices": [{"index": 0, "delta": {"content": piece},
                                                       "finish_reason": None}]})
                 self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
