@@ -1,0 +1,83 @@
+// The right pane: the model picker (with each model's availability) and the max_tokens / temperature controls.
+
+import { $, el } from "./dom.js";
+import { t } from "./i18n.js";
+
+// The preset family when the server does not name one: remote endpoints get ChatGPT's, local GLMs ChatGLM's.
+const FAMILY_BY_BACKEND = { openai: "chatgpt", local: "chatglm" };
+
+let models = [];
+
+/** A range slider and a number box that mirror each other; values snap to the range's bounds and step. */
+function pairSlider(range, box, decimals) {
+  const [min, max, step] = [Number(range.min), Number(range.max), Number(range.step) || 1];
+  const clamp = (raw, fallback) => {
+    const value = Number.parseFloat(raw);
+    if (!Number.isFinite(value)) return fallback;
+    const snapped = Math.round((Math.min(max, Math.max(min, value)) - min) / step) * step + min;
+    return Number(snapped.toFixed(decimals));
+  };
+  range.addEventListener("input", () => (box.value = range.value));
+  box.addEventListener("input", () => {
+    if (box.value !== "" && box.checkValidity()) range.value = box.value;
+  });
+  box.addEventListener("change", () => {
+    box.value = clamp(box.value, Number(range.value));
+    range.value = box.value;
+  });
+  return {
+    get: () => clamp(box.value, Number(range.value)),
+    set: (value) => {
+      box.value = clamp(value, Number(range.value));
+      range.value = box.value;
+    },
+  };
+}
+
+const maxTokens = pairSlider($("#max-tokens"), $("#max-tokens-num"), 0);
+const temperature = pairSlider($("#temperature"), $("#temperature-num"), 2);
+
+function renderModels() {
+  const select = $("#model");
+  const chosen = select.value;
+  select.replaceChildren(
+    ...models.map((m) =>
+      el("option", { value: m.id, disabled: !m.available, title: m.reason || "" },
+        m.available ? m.name : `${m.name} (${t("unavailable")})`),
+    ),
+  );
+  const firstUsable = models.find((m) => m.available);
+  select.value = models.some((m) => m.id === chosen && m.available) ? chosen : firstUsable ? firstUsable.id : "";
+  $("#model-notes").replaceChildren(
+    ...models.filter((m) => !m.available).map((m) =>
+      el("li", { "data-model": m.id }, el("strong", {}, `${m.name}: `), m.reason || t("unavailable")),
+    ),
+  );
+}
+
+/** Fill the controls from GET /api/models. */
+export function showModels({ data, defaults }) {
+  models = data;
+  renderModels();
+  if (defaults) {
+    maxTokens.set(defaults.max_tokens);
+    temperature.set(defaults.temperature);
+  }
+}
+
+/** The chosen model: {id, family, language} (language null unless the server forces one). */
+export function currentModel() {
+  const m = models.find((x) => x.id === $("#model").value);
+  if (!m) return null;
+  return { id: m.id, name: m.name, family: m.family || FAMILY_BY_BACKEND[m.backend] || "chatgpt", language: m.language || null };
+}
+
+export function generationOptions() {
+  return { model: $("#model").value || undefined, max_tokens: maxTokens.get(), temperature: temperature.get() };
+}
+
+export function onModelChange(callback) {
+  $("#model").addEventListener("change", () => callback(currentModel()));
+}
+
+document.addEventListener("langchange", renderModels);
