@@ -153,11 +153,11 @@ async function remove(chosen) {
   }
 }
 
-/** The system prompt to send with `question`: null when empty (the server then picks the preset). */
+/** The system prompt to send with `question`; null (the server picks the preset) when following or empty. */
 export function promptFor(question) {
   textLanguage = detectLanguage(question) || textLanguage;
   follow();
-  return editor.value.trim() ? editor.value : null;
+  return select.value === AUTO || !editor.value.trim() ? null : editor.value;
 }
 
 export function setModel(chosen) {

@@ -159,14 +159,19 @@ def test_errors_show_plainly(page, openai_stub):
     assert page.input_value("#message") == "Some text."  # back in the box for a retry
 
 
-def test_prompt_follows_model_and_language(page):
+def test_prompt_follows_model_and_language(page, openai_stub):
     page.select_option("#model", "chatglm")
     page.fill("#message", "A plain English passage about rivers.")
     assert page.input_value("#preset") == ""
-    english = page.input_value("#prompt")
+    assert "chatglm_en" in page.text_content("#prompt-hint")
     page.fill("#message", "亚马逊河流经秘鲁、哥伦比亚和巴西。")
     assert "chatglm_zh" in page.text_content("#prompt-hint")
-    assert page.input_value("#prompt") != english
+    page.select_option("#model", "chatgpt")
+    assert "chatgpt_zh" in page.text_content("#prompt-hint")
+    shown = page.input_value("#prompt")
+    page.click("#send")
+    page.wait_for_selector(".msg.assistant .meta")
+    assert openai_stub.requests[-1]["messages"][0] == {"role": "system", "content": shown}  # the server agrees
     page.fill("#prompt", "")
     assert "preset for the text's language is used" in page.text_content("#prompt-hint")
 
