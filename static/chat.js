@@ -21,19 +21,16 @@ function nearBottom() {
   return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
 }
 
-function scrollDown(stick) {
-  if (stick) log.scrollTop = log.scrollHeight;
-}
 
+/** Append a message and bring it into view (new messages come from the user's own Send). */
 function addMessage(role, who, text) {
-  const stick = nearBottom();
   const whoNode = role === "user" ? label(el("span", { className: "who" }), "you") : el("span", { className: "who" }, who);
   const node = el("article", { className: `msg ${role}`, "data-testid": `msg-${role}` },
     el("header", {}, whoNode),
     el("div", { className: "text" }, text));
   $(".empty", log)?.remove();
   log.append(node);
-  scrollDown(stick);
+  log.scrollTop = log.scrollHeight;
   return node;
 }
 
@@ -84,12 +81,10 @@ async function send() {
   const question = box.value;
   if (!question.trim() || controller) return;
   const body = { question, prompt: promptFor(question), ...generationOptions(), history: history.slice(-HISTORY_MAX) };
-  const stick = nearBottom();
   addMessage("user", "", question);
   const reply = addMessage("assistant", currentModel()?.name ?? body.model, "");
   const text = $(".text", reply);
   reply.classList.add("streaming");
-  scrollDown(stick);
   box.value = "";
   const mine = epoch;
   controller = new AbortController();
@@ -99,10 +94,10 @@ async function send() {
     const result = await streamAsk(body, {
       signal: controller.signal,
       onDelta: (piece) => {
-        const follow = nearBottom();
+        const follow = nearBottom(); // a reader who scrolled up is left where they are
         answer += piece;
         text.textContent = answer;
-        scrollDown(follow);
+        if (follow) log.scrollTop = log.scrollHeight;
       },
       onReask: (notice) => {
         answer = "";
