@@ -23,7 +23,7 @@ dev: setup
 	$(VENV)/bin/flask --app wsgi run --debug --port 5000
 
 chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 		|| echo "could not install chromium: the browser test will be skipped"
 
 test: setup chromium

@@ -13,6 +13,7 @@ def list_models():
     for model in state().registry:
         available, reason = model.availability()
         data.append({"id": model.model_id, "name": model.display_name, "backend": model.settings.backend,
+                     "family": model.preset_family, "language": model.settings.language,
                      "available": available, "reason": reason})
     return jsonify({"data": data, "defaults": {"max_tokens": state().config.max_tokens,
                                                "temperature": state().config.temperature}})

@@ -6,8 +6,9 @@ from webapp import create_app
 
 def test_lists_configured_models(client):
     body = client.get("/api/models").json
-    assert [(m["id"], m["name"], m["backend"], m["available"]) for m in body["data"]] == [
-        ("chatgpt", "ChatGPT", "openai", True), ("chatglm", "Tiny GLM", "local", True)]
+    assert [(m["id"], m["name"], m["backend"], m["family"], m["language"], m["available"])
+            for m in body["data"]] == [("chatgpt", "ChatGPT", "openai", "chatgpt", None, True),
+                                       ("chatglm", "Tiny GLM", "local", "chatglm", None, True)]
     assert body["defaults"] == {"max_tokens": 16, "temperature": 0.7}
 
 
