@@ -9,16 +9,19 @@ to JSON, then tables, then labels):
   reply cut off mid-array (the complete objects before the cut are kept).
 - Markdown tables whose header names a question and an answer column.
 - Labelled lines: "Question 1:", "Q1:", "Q:", "问题一：", "问题1：", "问：" and their
-  answer twins, bold or not, alone or nested in a numbered or bulleted list.
-  A question line ending in "?" right before an answer label needs no label.
+  answer twins (full- or half-width colon; after a number also "1.", "1)", "1、"),
+  bold or not, as headings, or nested in a numbered or bulleted list. An answer
+  goes to the waiting question with its number, else to the latest one. A line
+  ending in "?" right before an answer label needs no label of its own.
 
 A pair needs both a question and an answer. A question left without an answer
 (or with an empty one, or whose JSON object was cut off) is never a pair; it is
 counted in `ParseResult.dropped` and otherwise ignored. Answers keep their text
 verbatim, paragraphs and lists included, less surrounding whitespace, the indent
 they share and markdown emphasis wrapped around the whole value. Text before the
-first question, "---" separators and closing remarks after the last answer are
-not part of any pair.
+first question, "---" separators, headings and "<think>" blocks are not part of
+any pair, nor is a closing remark after the last answer: a line starting like
+one ("Let me know…", "希望…", "Note:") or a last short line ending in "!".
 """
 
 from __future__ import annotations
@@ -256,7 +259,7 @@ class _LenientJSON:
 
 # -- markdown tables ---------------------------------------------------------------------
 
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)+\|?\s*$|^\s*\|\s*:?-{2,}:?\s*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
 _QUESTION_HEADERS = {"question", "questions", "q", "问题", "问", "题目", "提问"}
 _ANSWER_HEADERS = {"answer", "answers", "a", "答案", "答", "回答"}
 
@@ -316,19 +319,21 @@ _LABEL = re.compile(rf"""
     (?:(?P<question>question|q|问题|问|提问)|(?P<answer>answer|ans|a|答案|回答|答))
     \s*(?:\#\s*)?(?P<number>\d+|[零〇一二两三四五六七八九十百千]+)?\s*
     (?P<close>\*\*|__)?\s*
-    (?:(?P<colon>[:：])\s*(?P<close_after>\*\*|__)?|$)
+    (?:(?P<colon>[:：]|(?<=[\d零〇一二两三四五六七八九十百千])(?:[.．、)）]|\s?[-–—](?=\s)))
+       \s*(?P<close_after>\*\*|__)?|$)
     """, re.I | re.X)
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
-_QUESTION_LINE = re.compile(rf"^\s*(?P<lead>\*\*|__)?(?P<marker>{_LIST_MARKER}*)(?P<text>.*[?？](?:\*\*|__)?)\s*$")
+_QUESTION_LINE = re.compile(
+    rf"^\s*(?P<lead>\*\*|__)?(?P<marker>{_LIST_MARKER}*)(?P<text>.*[?？](?:\*\*|__)?)\s*$")
 _CLOSING = re.compile(r"""^\s*[*_>]*\s*(?:
     希望|以上|上述|如果(?:您|你)?(?:需要|还|想|有|对)|如需|如有|若需|若有|请告诉我|请随时|欢迎|祝你|祝您|
-    需要我|要不要我|是否需要|还需要|还有其他|有任何|
+    需要我|要不要我|是否需要|还需要|还有其他|有任何|祝学习|学习愉快|
     这些问[题答]|注[:：]|注意[:：]|备注|说明[:：]|总结|
     I\ hope|hope\ (?:this|these|that|it)|let\ me\ know|feel\ free|if\ you(?:'d|\ need|\ want|\ would|\ have)|
     these\ (?:questions|pairs|q\s*&\s*as?|are)|the\ (?:above|questions\ above)|note[:：]|i(?:'ve|\ have)\ |
     would\ you\ like|do\ you\ (?:want|need)|shall\ i|should\ i|want\ me\ to|anything\ else|happy\ to|
-    is\ there\ anything|please\ let\ me|good\ luck|in\ summary|
+    is\ there\ anything|please\ let\ me|good\ luck|in\ summary|enjoy|happy\ (?:studying|learning|reading)|
     all\ (?:of\ )?(?:the\ |these\ )?(?:answers|questions|pairs)|each\ (?:answer|question))
     """, re.I | re.X)
 
@@ -369,10 +374,13 @@ def _label(line: str) -> _Block | None:
     if not found:
         return None
     word = found["question"] or found["answer"]
-    content = line[found.end():]
+    opens, closes = found["lead"] or found["open"], found["close"] or found["close_after"]
+    # "A: **Ada** and Bob": bold after the colon belongs to the answer unless the label opened it.
+    content = line[found.end() if opens else found.end("colon") if found["colon"] else found.end():]
     if not found["colon"] and (len(word) == 1 and not found["number"] or content.strip()):
         return None
-    opens, closes = found["lead"] or found["open"], found["close"] or found["close_after"]
+    if len(word) == 1 and found["colon"] and found["colon"].strip() in "-–—":
+        return None  # "Q3 - 5M" in an answer is a quarter, not a label
     return _Block("question" if found["question"] else "answer", _number(found["number"]), [content],
                   listed=bool(found["marker"].strip()) and not found["marker"].strip().startswith("#"),
                   strip_close=opens if opens and not closes else "")
@@ -411,11 +419,16 @@ def _implicit_question(line: str, lines: list[str], labels: list, index: int) ->
 
 
 def _without_closing(block: _Block) -> None:
-    """Cut closing remarks ("Let me know if…", "希望…") off the reply's last answer."""
+    """Cut closing remarks ("Let me know if…", "希望…", a last short "Enjoy!") off the reply's last answer."""
     for at in range(1, len(block.lines)):
         if _CLOSING.match(block.lines[at]):
             del block.lines[at:]
             return
+    last = len(block.lines) - 1
+    while last > 0 and not block.lines[last].strip():
+        last -= 1
+    if last > 1 and not block.lines[last - 1].strip() and re.fullmatch(r"[^\n]{1,40}[!！]", block.lines[last].strip()):
+        del block.lines[last:]
 
 
 def _read_labels(text: str) -> ParseResult:
