@@ -9,13 +9,14 @@ question are not counted, so "The Broncos represented the AFC" needs only
 found together in one window of the source about twice the answer's length; an
 answer found whole in the source has support 1.
 
-Facts must match exactly. A number or a capitalized name (a number with the
-Chinese character that follows it, "23年"; a Chinese numeral with its neighbour,
-"三项") missing from that window makes the answer ungrounded whatever the
-threshold and cuts its support. Chinese has no capitals, so two or more Chinese
-characters in a row that match nothing (a swapped name or place) halve the
-support, once per such run. Yes/no answers and answers that only repeat the
-question have nothing to check and are not grounded.
+Facts must match exactly. Numbers (also in words: "eight" is 8), runs of numbers
+("1921年5月4日"), capitalized names and Chinese numerals with their neighbour ("三项")
+are critical: one missing from that window makes the answer ungrounded whatever the
+threshold, and cuts its support. A number must also stand by the same word as in
+the source ("2016 season", "23年") when the source has that word at all. Chinese
+has no capitals, so two or more Chinese characters in a row that match nothing (a
+swapped name or place) halve the support, once per such run. Yes/no answers have
+nothing to check and are not grounded.
 
 `evidence` is the verbatim span of the source that holds the units found, or ""
 when nothing matched.
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _RUN = re.compile(rf"[{_CJK}]+|(?:(?![{_CJK}])[^\W_])+")
-_NUMBER_WITH_WORD = re.compile(rf"\d+[{_CJK}]")
 _CHINESE_NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _STOPWORDS = frozenset("""
     a an the of in on at to for from by with and or as is are was were be been being it its this that these
@@ -41,9 +41,11 @@ _STOPWORDS = frozenset("""
 _NUMBER_WORDS = {word: str(value) for value, word in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({word: str(10 * tens) for tens, word in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)})
+_NUMBER_WORDS.update({word: str(10 * tens)
+                      for tens, word in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)})
 _NUMBER_PHRASE = re.compile(r"(?<!\d)\d+(?:[ 年月日时点:]\d+)+[年月日号分秒]?(?!\d)")
-_FILLERS = re.compile("答案|原文|文中|文本|根据|主要|包括|因为|所以|由于|可以|已经|就是|他们|它们|以及|还有|通过|进行|之一")
+_FILLERS = re.compile("答案|原文|文中|文本|根据|主要|包括|因为|所以|由于|可以|已经|就是|他们|它们|以及|还有|通过|"
+                      "进行|之一")
 _STOP_CHARS = frozenset("的了是在和与及为于由被把也都就而并或之着其该")
 
 
@@ -54,6 +56,7 @@ class _Unit:
     end: int
     weight: float
     critical: bool
+    follower: str = ""  # for a number with the word after it ("2016 season"): that word
 
 
 def ground(pairs: list[dict], source: str, threshold: float = 0.6) -> list[dict]:
@@ -86,11 +89,26 @@ def _normalize(text: str) -> tuple[str, list[int]]:
     return "".join(chars[i] for i in keep), [origin[i] for i in keep]
 
 
-def _units(normal: str, original: str, question_chars: set[str]) -> list[_Unit]:
+def _numbers_with_words(normal: str):
+    """(key, start, end, word) for each number and the word right after it: "23年", "2016 season"."""
+    runs = list(_RUN.finditer(normal))
+    for found, after in zip(runs, runs[1:]):
+        number = found.group()
+        if not (number.isdigit() or number in _NUMBER_WORDS):
+            continue
+        word = after.group()[:1] if _IS_CJK.match(after.group()) else after.group()
+        gap = normal[found.end():after.start()]
+        if (gap == "" and _IS_CJK.match(word)) or (gap == " " and word not in _STOPWORDS and not word.isdigit()
+                                                     and word not in _NUMBER_WORDS and not _IS_CJK.match(word)):
+            yield f"{_NUMBER_WORDS.get(number, number)}{gap}{word}", found.start(), after.start() + len(word), word
+
+
+def _units(normal: str, original: str) -> list[_Unit]:
     """The answer's units to look for: content words, Chinese character pairs, numbers and names."""
     names = {word.casefold() for word in re.findall(r"\b[A-Z][\w'-]*", original)} - _STOPWORDS
     normal = _FILLERS.sub(lambda found: " " * len(found.group()), normal)
-    units = [_Unit(found.group(), found.start(), found.end(), 1.0, True) for found in _NUMBER_PHRASE.finditer(normal)]
+    units = [_Unit(found.group(), found.start(), found.end(), 1.0, True)
+             for found in _NUMBER_PHRASE.finditer(normal)]
     for found in _RUN.finditer(normal):
         run, start = found.group(), found.start()
         if _IS_CJK.match(run):
@@ -103,8 +121,7 @@ def _units(normal: str, original: str, question_chars: set[str]) -> list[_Unit]:
             critical = run in names or run in _NUMBER_WORDS or any(char.isdigit() for char in run)
             units.append(_Unit(_NUMBER_WORDS.get(run, run), start, start + len(run), 2.0 if critical else 1.0,
                                critical))
-            if run.isdigit() and _NUMBER_WITH_WORD.match(normal, start) and normal[found.end()] not in question_chars:
-                units.append(_Unit(normal[start:found.end() + 1], start, found.end() + 1, 1.0, True))
+    units += [_Unit(key, start, end, 1.0, True, word) for key, start, end, word in _numbers_with_words(normal)]
     return units
 
 
@@ -120,8 +137,8 @@ def _unit_keys(normal: str) -> dict[str, list[int]]:
                     places.setdefault(run[i:i + 2], []).append(start + i)
         else:
             places.setdefault(_NUMBER_WORDS.get(run, run), []).append(start)
-            if run.isdigit() and _NUMBER_WITH_WORD.match(normal, start):
-                places.setdefault(normal[start:found.end() + 1], []).append(start)
+    for key, start, _, _ in _numbers_with_words(normal):
+        places.setdefault(key, []).append(start)
     return places
 
 
@@ -144,8 +161,10 @@ class _SourceIndex:
             return self._verdict(1.0, True, exact, exact + len(normal))
         asked_normal = _normalize(question)[0]
         asked_keys = set(_unit_keys(asked_normal))
-        units = _units(normal, answer, {key for key in asked_keys if len(key) == 1})
-        asked_keys |= {unit.text for unit in units if _NUMBER_PHRASE.fullmatch(unit.text) and unit.text in asked_normal}
+        # A number must stand by the word it stands by in the source, if the source has that word at all.
+        units = [unit for unit in _units(normal, answer) if not unit.follower or unit.follower in self.places]
+        asked_keys |= {unit.text for unit in units
+                       if _NUMBER_PHRASE.fullmatch(unit.text) and unit.text in asked_normal}
         own = [unit for unit in units if unit.text not in asked_keys]
         if not any(unit.weight >= 1 for unit in own):
             own = units
@@ -176,7 +195,8 @@ class _SourceIndex:
         while at >= 0:
             before = self.normal[at - 1] if at else " "
             after = self.normal[at + len(normal)] if at + len(normal) < len(self.normal) else " "
-            if not (_word_char(before) and _word_char(normal[0])) and not (_word_char(after) and _word_char(normal[-1])):
+            if not (_word_char(before) and _word_char(normal[0])) \
+                    and not (_word_char(after) and _word_char(normal[-1])):
                 return at
             at = self.normal.find(normal, at + 1)
         return None
