@@ -165,6 +165,8 @@ SHAPES = {
     "JSON bare": _as_is(lambda p, r, c: _json_objects(p, r, None)),
     "JSON sloppy (smart quotes, raw quotes, trailing commas)": _as_is(lambda p, r, c: _sloppy_json(p, r)),
     "JSON truncated mid-answer": lambda p, r, c: (_truncated_json(p, r), p[:-1]),
+    "pairs on one line (Question N: … Answer N: …)": _as_is(
+        lambda p, r, c: _lines("Question {n}: {q} Answer {n}: {a}", p, r)),
     "--- separators": _as_is(lambda p, r, c: "\n\n---\n\n".join(f"Q: {q}\nA: {a}" for q, a in p)),
     "multi-line answers": lambda p, r, c: _multiline(p, r, c),
 }

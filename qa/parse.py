@@ -386,9 +386,43 @@ def _label(line: str) -> _Block | None:
                   strip_close=opens if opens and not closes else "")
 
 
+_INLINE = re.compile(r"""
+    (?<=[\s。．.!！?？;；])\s*
+    (?:\*\*|__)?(?P<word>question|answer|q|a|问题|答案|问|答)\s*
+    (?P<number>\d+|[零〇一二两三四五六七八九十百千]+)?\s*(?:\*\*|__)?\s*[:：]
+    """, re.I | re.X)
+
+
+def _split_inline(line: str) -> list[str]:
+    """A labelled line holding its twin too ("Question 1: Who? Answer 1: Ada.") as one line per label.
+
+    Only the label that must come next splits: after a question, its answer (same
+    number, or unnumbered right after "?"); after an answer, the next question (number
+    + 1, or unnumbered and asking something). A stray "A:" inside a question stays put.
+    """
+    head = _label(line)
+    if head is None:
+        return [line]
+    kind, number, start, parts = head.kind, head.number, 0, []
+    for found in _INLINE.finditer(line, len(line) - len(head.lines[0])):
+        twin = "answer" if found["word"].lower() in {"answer", "a", "答案", "答"} else "question"
+        twin_number = _number(found["number"])
+        before = line[:found.start()].rstrip()[-1:]
+        expected = (twin != kind) and (
+            (twin == "answer" and (twin_number == number if number is not None else twin_number is None
+                                   and before in "?？"))
+            or (twin == "question" and (twin_number == number + 1 if number is not None else twin_number is None
+                                        and re.search(r"[?？]", line[found.end():]) is not None)))
+        if expected:
+            parts.append(line[start:found.start()].rstrip())
+            start = found.start() + len(found.group()) - len(found.group().lstrip())
+            kind, number = twin, twin_number
+    return parts + [line[start:]]
+
+
 def _blocks(text: str) -> list[_Block]:
     """The question and answer blocks in order; text outside them is dropped."""
-    lines = text.split("\n")
+    lines = [part for line in text.split("\n") for part in _split_inline(line)]
     labels = [_label(line) for line in lines]
     blocks: list[_Block] = []
     current: _Block | None = None

@@ -221,3 +221,17 @@ def _real_paragraphs():
 def test_real_paragraphs_parse_back_exactly(render):
     for pairs in _real_paragraphs():
         assert parse_pairs("Here are the pairs:\n\n" + render(pairs) + "\n\n希望对你有帮助！") == pairs_of(pairs)
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("Question 1: Who wrote it? Answer 1: Ada. Question 2: When? Answer 2: In 1843.",
+     [("Who wrote it?", "Ada."), ("When?", "In 1843.")]),
+    ("问题一：谁写的？答案一：艾达。问题二：哪一年？答案二：1843年。", [("谁写的？", "艾达。"), ("哪一年？", "1843年。")]),
+    ("Q: Who? A: Me. Q: When? A: Now.", [("Who?", "Me."), ("When?", "Now.")]),
+    ("Q1: What does \"A:\" mean? A1: A label.", [('What does "A:" mean?', "A label.")]),
+    ("Q: Who?\nA: Ada. Q: noted", [("Who?", "Ada. Q: noted")]),
+    ("Question 1: Which quarter?\nAnswer 1: In Q3: revenue rose. Question 2 was harder.",
+     [("Which quarter?", "In Q3: revenue rose. Question 2 was harder.")]),
+])
+def test_pairs_written_on_one_line(reply, expected):
+    assert [(p["question"], p["answer"]) for p in parse_pairs(reply)] == expected
