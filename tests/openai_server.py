@@ -28,6 +28,7 @@ class OpenAIServer:
         self.default_reply = "Question 1: What is it?\nAnswer 1: A test."
         self.error: tuple[int, dict] | None = None
         self.delay = 0.0
+        self.epoch = 0
         self.chunk_delay = 0.0  # seconds between streamed chunks, so a test can watch a reply grow or stop it
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -45,6 +46,7 @@ class OpenAIServer:
         self._server.server_close()
 
     def reset(self) -> None:
+        self.epoch += 1  # requests still running from an earlier test no longer touch this state
         self.requests.clear()
         self.headers.clear()
         self.replies.clear()
@@ -66,8 +68,11 @@ class OpenAIServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 server.requests.append(body)
                 server.headers.append({k.lower(): v for k, v in self.headers.items()})
+                epoch = server.epoch
                 if server.delay:
                     time.sleep(server.delay)
+                if epoch != server.epoch:
+                    return  # its test is over; its client has gone
                 if server.error:
                     status, payload = server.error
                     return self._send(status, payload)

@@ -13,7 +13,8 @@ def test_local_model_answers(client):
     body = r.json
     assert body["model"] == "chatglm"
     assert body["answer"]
-    assert body["usage"]["completion_tokens"] == 6 or body["finish_reason"] == "stop"
+    tries = 2 if [n for n in body["notices"] if n["code"] == "reasked"] else 1
+    assert 0 < body["usage"]["completion_tokens"] <= 6 * tries
     assert body["finish_reason"] in {"stop", "length"}
 
 
