@@ -92,6 +92,10 @@ class RemoteLLMs(ABC):
         """(usable now, reason if not); cheap: never loads a model or calls the network."""
         return True, None
 
+    def note(self) -> str | None:
+        """Something a user should know before the first request (a download, a load in progress)."""
+        return None
+
     # -- prompts ---------------------------------------------------------------------
     def create_prompt(self, query: str, prompt: str | None = None,
                       context: list[Message] | None = None) -> list[Message]:

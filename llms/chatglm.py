@@ -38,6 +38,16 @@ class ChatGLMLLM(RemoteLLMs):
         problem = loading.check_files(self.model_id, self.settings)
         return (problem is None), problem
 
+    def note(self) -> str | None:
+        if self._loaded is not None or self._load_error is not None:
+            return None
+        if self._load_lock.locked():
+            return "Loading the model…"
+        if not loading.is_local_path(self.settings.model_path) and not loading.in_hub_cache(self.settings.model_path):
+            return (f"{self.settings.model_path} is downloaded from the Hugging Face hub on first use "
+                    "(progress in the server log).")
+        return "Loaded on first use."
+
     def load(self) -> loading.LoadedModel:
         """Load the model once; later calls (from any thread) get the same one."""
         if self._loaded is None:

@@ -42,6 +42,16 @@ def is_local_path(model_path: str) -> bool:
     return Path(model_path).expanduser().exists() or model_path.startswith((".", "/", "~"))
 
 
+def in_hub_cache(repo_id: str) -> bool:
+    """Whether a hub checkpoint is already in the local Hugging Face cache (no network)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+    except ValueError:  # not a valid repo id
+        return False
+
+
 def check_files(model_id: str, settings: LocalModelConfig) -> str | None:
     """Why the model cannot be loaded, judged from files alone (None: looks loadable)."""
     if not is_local_path(settings.model_path):

@@ -49,8 +49,9 @@ function renderModels() {
   const firstUsable = models.find((m) => m.available);
   select.value = models.some((m) => m.id === chosen && m.available) ? chosen : firstUsable ? firstUsable.id : "";
   $("#model-notes").replaceChildren(
-    ...models.filter((m) => !m.available).map((m) =>
-      el("li", { "data-model": m.id }, el("strong", {}, `${m.name}: `), m.reason || t("unavailable")),
+    ...models.filter((m) => !m.available || m.note).map((m) =>
+      el("li", { "data-model": m.id }, el("strong", {}, `${m.name}: `),
+        m.available ? m.note : m.reason || t("unavailable")),
     ),
   );
 }

@@ -24,3 +24,23 @@ def test_missing_local_model_is_unavailable_with_reason_and_the_rest_still_works
     assert r.status_code == 503
     assert r.json["error"]["type"] == "model_unavailable"
     assert client.post("/ask", json={"question": "x", "model": "chatgpt"}).status_code == 200
+
+
+def test_hub_model_not_yet_downloaded_says_so(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    client = create_app({"TESTING": True, "QAPAIR_CONFIG": AppConfig(prompts_db=str(tmp_path / "p.sqlite"))}
+                        ).test_client()
+    chatglm = next(m for m in client.get("/api/models").json["data"] if m["id"] == "chatglm")
+    assert chatglm["available"] is True
+    assert "zai-org/glm-edge-1.5b-chat is downloaded from the Hugging Face hub on first use" in chatglm["note"]
+
+
+def test_local_model_notes_follow_loading(client):
+    def chatglm():
+        return next(m for m in client.get("/api/models").json["data"] if m["id"] == "chatglm")
+
+    assert chatglm()["note"] == "Loaded on first use."
+    client.post("/ask", json={"question": "x", "model": "chatglm", "max_tokens": 1})
+    assert chatglm()["note"] is None
