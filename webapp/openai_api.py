@@ -1,5 +1,211 @@
-"""The OpenAI-compatible `/v1` API over the local model(s)."""
+"""The OpenAI-compatible `/v1` API over the local models, for the official SDK and any OpenAI client.
 
-from flask import Blueprint
+`GET /v1/models` lists the config's local models; `POST /v1/chat/completions`
+answers plain or streaming (`chat.completion.chunk` deltas, then `data: [DONE]`).
+Replies go through the model layer (`respond`), the path /ask and the CLI take,
+so concurrent requests share the engine's batch. A parameter the server cannot
+honour (n > 1, tools, logprobs, a JSON response format, penalties) is refused
+with a 400 naming it; an error after a stream began is sent as an error frame
+followed by `[DONE]`.
+"""
 
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Literal
+
+from flask import Blueprint, Response, jsonify, stream_with_context
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic_core import PydanticCustomError
+
+from llms.base import RemoteLLMs
+from llms.errors import InvalidRequestError, LLMError, UnknownModelError
+from webapp.ask import read_body
+from webapp.errors import error_body
+from webapp.sse import SSE_HEADERS, sse
+from webapp.state import state
+
+log = logging.getLogger(__name__)
 bp = Blueprint("openai_api", __name__, url_prefix="/v1")
+
+STARTED = int(time.time())  # the `created` time of every listed model
+
+# Request fields that ask for something this server does not do; a falsy value asks for nothing.
+UNSUPPORTED = {
+    "tools": "tool calling", "tool_choice": "tool calling", "parallel_tool_calls": "tool calling",
+    "functions": "function calling", "function_call": "function calling",
+    "logprobs": "log probabilities", "top_logprobs": "log probabilities", "logit_bias": "logit_bias",
+    "audio": "audio output", "modalities": "output modalities", "prediction": "predicted outputs",
+    "web_search_options": "web search", "reasoning_effort": "reasoning effort",
+}
+
+
+def _unsupported(what: str) -> PydanticCustomError:
+    return PydanticCustomError("unsupported", "this server does not support {what}", {"what": what})
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["system", "developer", "user", "assistant"]
+    content: StrictStr | list[dict]
+    name: str | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _text_only(cls, value: str | list[dict]) -> str:
+        if isinstance(value, str):
+            return value
+        if not all(part.get("type") == "text" and isinstance(part.get("text"), str) for part in value):
+            raise _unsupported("content other than text parts")
+        return "".join(part["text"] for part in value)
+
+    def to_message(self) -> dict[str, str]:
+        return {"role": "system" if self.role == "developer" else self.role, "content": self.content}
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    """The fields this server reads; their bounds are the model layer's (GenerationOptions)."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    model: StrictStr
+    messages: list[ChatMessage] = Field(min_length=1)
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    n: int | None = None
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    response_format: dict | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    user: str | None = None  # the caller's end-user tag: accepted, not used
+
+    @field_validator("n")
+    @classmethod
+    def _one_choice(cls, value: int | None) -> int | None:
+        if value not in (None, 1):
+            raise _unsupported("n other than 1 (one choice per request)")
+        return value
+
+    @field_validator("response_format")
+    @classmethod
+    def _text_format(cls, value: dict | None) -> dict | None:
+        if value and value.get("type") != "text":
+            raise _unsupported(f"response_format {value.get('type')!r}")
+        return value
+
+    @field_validator("presence_penalty", "frequency_penalty")
+    @classmethod
+    def _no_penalty(cls, value: float | None) -> float | None:
+        if value:
+            raise _unsupported("presence or frequency penalties")
+        return value
+
+    def options(self) -> dict:
+        """Generation options for `respond`; None leaves the model's default."""
+        return {"max_tokens": self.max_completion_tokens or self.max_tokens, "temperature": self.temperature,
+                "top_p": self.top_p, "stop": [self.stop] if isinstance(self.stop, str) else self.stop,
+                "seed": self.seed}
+
+
+def parse_request(body: dict) -> ChatCompletionRequest:
+    """The validated request; anything it asks for that this server does not do is a 400 naming the field."""
+    for name, what in UNSUPPORTED.items():
+        if body.get(name):
+            raise InvalidRequestError(f"{name}: this server does not support {what}.", param=name)
+    req = ChatCompletionRequest.model_validate({k: v for k, v in body.items() if k not in UNSUPPORTED})
+    if req.stream_options and not req.stream:
+        raise InvalidRequestError("stream_options: only allowed when stream is true.", param="stream_options")
+    return req
+
+
+def local_models() -> list[RemoteLLMs]:
+    return [model for model in state().registry if model.settings.backend == "local"]
+
+
+def local_model(model_id: str) -> RemoteLLMs:
+    """The local model with this id (or alias); any other id is a 404 listing the local ones."""
+    local = local_models()
+    try:
+        model = state().registry.get(model_id)
+    except UnknownModelError:
+        model = None
+    if model not in local:
+        raise UnknownModelError(model_id, [m.model_id for m in local])
+    return model
+
+
+def model_card(model: RemoteLLMs) -> dict:
+    return {"id": model.model_id, "object": "model", "created": STARTED, "owned_by": "qapair"}
+
+
+@bp.get("/models")
+def list_models():
+    return jsonify({"object": "list", "data": [model_card(model) for model in local_models()]})
+
+
+@bp.get("/models/<path:model_id>")
+def get_model(model_id: str):
+    return jsonify(model_card(local_model(model_id)))
+
+
+@bp.post("/chat/completions")
+def chat_completions():
+    req = parse_request(read_body())
+    model = local_model(req.model)
+    response = model.respond([m.to_message() for m in req.messages], **req.options())
+    head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": model.model_id}
+    if not req.stream:
+        text = response.text()
+        return jsonify({**head, "object": "chat.completion", "system_fingerprint": None,
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                     "logprobs": None, "finish_reason": response.finish_reason}],
+                        "usage": response.usage.to_dict()})
+
+    include_usage = bool(req.stream_options and req.stream_options.include_usage)
+    chunk_head = {**head, "object": "chat.completion.chunk", "system_fingerprint": None}
+    if include_usage:
+        chunk_head["usage"] = None
+
+    def chunk(delta: dict, finish_reason: str | None = None) -> str:
+        return sse({**chunk_head, "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                                               "finish_reason": finish_reason}]})
+
+    pieces = iter(response)
+    first = next(pieces, None)  # errors before the first token still get their HTTP status
+
+    def events():
+        try:
+            yield chunk({"role": "assistant", "content": ""})
+            if first is not None:
+                yield chunk({"content": first})
+            for piece in pieces:
+                yield chunk({"content": piece})
+            yield chunk({}, response.finish_reason)
+            if include_usage:
+                yield sse({**chunk_head, "choices": [], "usage": response.usage.to_dict()})
+        except LLMError as exc:
+            yield sse(exc.to_dict())
+        except Exception:  # after the headers went out, an error frame is all we can send
+            log.exception("generation failed mid-stream")
+            yield sse(error_body("Generation failed; the server log has the details.", "server_error"))
+        finally:
+            if response.finish_reason is None:  # the client went away, or generation failed
+                response.cancel()
+            pieces.close()
+        yield sse("[DONE]")
+
+    return Response(stream_with_context(events()), mimetype="text/event-stream", headers=SSE_HEADERS)
