@@ -1,0 +1,287 @@
+"""Serve benchmark: this app against one-at-a-time generation and `transformers serve`, through HTTP.
+
+Each system serves the same model files on 127.0.0.1; clients use the official
+`openai` SDK (streaming, usage included) at 1, 4, 8 and 16 concurrent clients,
+each sending its requests back to back. Every request asks for the same number
+of tokens at temperature 0 (a random model rarely emits eos; the tokens actually
+generated are reported). Per level: aggregate generated tokens/s (all tokens /
+wall time), time to first token and latency p50/p95 (nearest rank).
+
+Systems: `app` = `gunicorn -c gunicorn.conf.py wsgi:app` (continuous batching);
+`one-at-a-time` = the same app with bench/one_at_a_time.py's engine (one
+`generate` at a time behind a lock, the original design); `transformers-serve`
+= `transformers serve MODEL` (needs fastapi and uvicorn, requirements-serve.txt),
+plain and with `--continuous-batching`. Each server starts fresh, warms up, is
+measured, then stops, so only one holds the CPU at a time.
+
+Also measured on the app: one request alone through /ask against raw
+`model.generate` for the same tokens in this process, and streaming time to
+first token against the prompt's prefill time.
+
+Run from the repository root: `python -m bench.serve_bench` (options: --help).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import openai
+
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEMS = ["app", "one-at-a-time", "transformers-serve", "transformers-serve-cb"]
+SYSTEM_PROMPT = "Write questions about the passage, each followed by its answer from the passage."
+PASSAGES = [
+    "The Yangtze is the longest river in China and the third longest in the world, about 6300 km long.",
+    "Super Bowl 50 was an American football game that decided the champion of the 2015 NFL season.",
+    "Machine reading comprehension asks a model to answer questions about a passage it has just read.",
+    "The Great Wall was built over many centuries to protect northern China from raids and invasions.",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_model(path: Path, size: str) -> Path:
+    if not (path / "config.json").is_file():
+        print(f"building the {size} model in {path} ...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, "-m", "llms.tiny_model", str(path), "--size", size], check=True, cwd=ROOT)
+    return path
+
+
+def messages(i: int) -> list[dict]:
+    return [{"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"Passage {i}: {PASSAGES[i % len(PASSAGES)]}"}]
+
+
+class Server:
+    """One system serving `model_dir` from a child process on a free port."""
+
+    def __init__(self, system: str, model_dir: Path, workdir: Path):
+        self.system, self.port = system, free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        ours = system in ("app", "one-at-a-time")
+        self.model_name = "chatglm" if ours else str(model_dir)
+        self.ready_url = f"{self.base_url}/v1/models" if ours else f"{self.base_url}/health"
+        env = dict(os.environ, QAPAIR_BIND=f"127.0.0.1:{self.port}", QAPAIR_INSTANCE=str(workdir))
+        if ours:
+            config = workdir / "config.json"
+            config.write_text(json.dumps({
+                "models": {"chatglm": {"backend": "local", "model_path": str(model_dir), "device": "cpu",
+                                       "max_batch_size": 16, "max_queue": 64}},
+                "prompts_db": str(workdir / "prompts.sqlite"), "reask_on_empty": False}))
+            env["QAPAIR_CONFIG"] = str(config)
+            module = "wsgi:app" if system == "app" else "bench.one_at_a_time:app"
+            command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", module]
+        else:
+            command = [str(Path(sys.executable).with_name("transformers")), "serve", str(model_dir),
+                       "--host", "127.0.0.1", "--port", str(self.port), "--device", "cpu", "--dtype", "bfloat16"]
+            if system == "transformers-serve-cb":
+                command.append("--continuous-batching")
+        self.log = open(workdir / f"{system}.log", "w")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+    def wait_ready(self, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.system} exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(self.ready_url, timeout=5) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(1)
+        raise RuntimeError(f"{self.system} not ready after {timeout:.0f} s; see {self.log.name}")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.log.close()
+
+
+def one_request(client: openai.OpenAI, model: str, i: int, max_tokens: int) -> dict:
+    """Stream one reply; seconds to the first text and to the end, and tokens generated."""
+    start = time.perf_counter()
+    first, pieces, usage = None, 0, None
+    stream = client.chat.completions.create(model=model, messages=messages(i), max_tokens=max_tokens,
+                                            temperature=0, stream=True, stream_options={"include_usage": True})
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            first = first or time.perf_counter() - start
+            pieces += 1
+        if chunk.usage:
+            usage = chunk.usage.completion_tokens
+    return {"ttft": first, "latency": time.perf_counter() - start, "tokens": usage if usage is not None else pieces}
+
+
+def load_level(client: openai.OpenAI, model: str, clients: int, per_client: int, max_tokens: int) -> dict:
+    """`clients` threads each send `per_client` requests back to back."""
+    results: list[dict] = []
+    start_together = threading.Barrier(clients)
+
+    def worker(c: int) -> None:
+        start_together.wait()
+        for r in range(per_client):
+            results.append(one_request(client, model, c * per_client + r, max_tokens))
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    tokens = [r["tokens"] for r in results]
+    return {"clients": clients, "requests": len(results), "tok_s": sum(tokens) / wall,
+            "tokens_per_request": statistics.mean(tokens),
+            "ttft_p50": percentile([r["ttft"] for r in results], 50),
+            "ttft_p95": percentile([r["ttft"] for r in results], 95),
+            "latency_p50": percentile([r["latency"] for r in results], 50),
+            "latency_p95": percentile([r["latency"] for r in results], 95)}
+
+
+def percentile(values: list[float | None], p: float) -> float:
+    """Nearest-rank percentile; a request that sent no text counts as its full latency's worth (inf)."""
+    ordered = sorted(v if v is not None else float("inf") for v in values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def ask_alone(base_url: str, max_tokens: int, repeats: int = 3) -> tuple[float, int]:
+    """Best wall time of one non-streaming /ask request, and the tokens it generated."""
+    body = json.dumps({"model": "chatglm", "question": messages(0)[1]["content"], "prompt": SYSTEM_PROMPT,
+                       "max_tokens": max_tokens, "temperature": 0}).encode()
+    best, tokens = float("inf"), 0
+    for _ in range(repeats):
+        request = urllib.request.Request(f"{base_url}/ask", data=body, headers={"Content-Type": "application/json"})
+        start = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=600) as reply:
+            result = json.load(reply)
+        best = min(best, time.perf_counter() - start)
+        tokens = result["usage"]["completion_tokens"]
+    return best, tokens
+
+
+def raw_generate(model_dir: Path, tokens: int, repeats: int = 3) -> tuple[float, float]:
+    """Best seconds of `model.generate` for the /ask request's prompt and token count, and of its prefill alone."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).eval()
+    ids = tokenizer.apply_chat_template(messages(0), add_generation_prompt=True, return_tensors="pt",
+                                        return_dict=True)["input_ids"]
+
+    def timed(n: int) -> float:
+        start = time.perf_counter()
+        with torch.no_grad():
+            model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, min_new_tokens=n,
+                           do_sample=False, temperature=None, top_p=None, top_k=None,
+                           pad_token_id=tokenizer.pad_token_id)
+        return time.perf_counter() - start
+
+    timed(tokens)  # warm-up
+    return min(timed(tokens) for _ in range(repeats)), min(timed(1) for _ in range(repeats))
+
+
+def bench_system(system: str, model_dir: Path, levels: list[int], per_client: int, max_tokens: int,
+                 workdir: Path) -> dict:
+    server = Server(system, model_dir, workdir)
+    try:
+        server.wait_ready()
+        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=1200)
+        one_request(client, server.model_name, 0, 8)  # warm-up: load, page weights in, build kernels
+        load_level(client, server.model_name, max(levels), 1, 8)
+        out = {"levels": [load_level(client, server.model_name, c, per_client, max_tokens) for c in levels]}
+        if system == "app":
+            out["ask_alone_s"], out["ask_tokens"] = ask_alone(server.base_url, max_tokens)
+        return out
+    finally:
+        server.stop()
+
+
+def report(model_dir: Path, results: dict, extra: dict) -> None:
+    print(f"\n### {model_dir.name}: {extra['max_tokens']} tokens per request, "
+          f"{extra['per_client']} requests per client\n")
+    print("| system | clients | requests | tokens/request | aggregate tok/s | TTFT p50 ms | TTFT p95 ms "
+          "| latency p50 s | latency p95 s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for system, result in results.items():
+        if "error" in result:
+            print(f"| {system} | could not run: {result['error']} | | | | | | | |")
+            continue
+        for lv in result["levels"]:
+            print(f"| {system} | {lv['clients']} | {lv['requests']} | {lv['tokens_per_request']:.1f} "
+                  f"| {lv['tok_s']:.1f} | {lv['ttft_p50'] * 1000:.0f} | {lv['ttft_p95'] * 1000:.0f} "
+                  f"| {lv['latency_p50']:.2f} | {lv['latency_p95']:.2f} |")
+    app = results.get("app", {})
+    if "levels" not in app:
+        return
+    at = {lv["clients"]: lv for lv in app["levels"]}
+    for other in ("one-at-a-time", "transformers-serve", "transformers-serve-cb"):
+        if "levels" in results.get(other, {}) and 8 in at:
+            theirs = {lv["clients"]: lv for lv in results[other]["levels"]}[8]
+            print(f"\nat 8 clients the app makes {at[8]['tok_s'] / theirs['tok_s']:.2f}x the tokens/s of {other}")
+    if "raw_s" in extra:
+        print(f"\none request alone through /ask: {app['ask_alone_s']:.2f} s for {app['ask_tokens']} tokens; "
+              f"raw model.generate of the same prompt and tokens: {extra['raw_s']:.2f} s "
+              f"({100 * (app['ask_alone_s'] / extra['raw_s'] - 1):+.1f}%)")
+    if "prefill_s" in extra and 1 in at:
+        print(f"streaming time to first token (1 client, p50): {at[1]['ttft_p50'] * 1000:.0f} ms; "
+              f"prefill + first token in-process: {extra['prefill_s'] * 1000:.0f} ms "
+              f"({(at[1]['ttft_p50'] - extra['prefill_s']) * 1000:+.0f} ms)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve_bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="/tmp/models/bench:bench,/tmp/models/tiny:tiny",
+                        help="DIR:size pairs; missing models are built")
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--clients", default="1,4,8,16", help="concurrency levels")
+    parser.add_argument("--per-client", type=int, default=2, help="requests each client sends")
+    parser.add_argument("--max-tokens", type=int, default=64)
+    args = parser.parse_args(argv)
+    levels = [int(c) for c in args.clients.split(",")]
+    for pair in args.models.split(","):
+        path, size = pair.rsplit(":", 1)
+        model_dir = ensure_model(Path(path), size)
+        results = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for system in args.systems.split(","):
+                started = time.perf_counter()
+                try:
+                    results[system] = bench_system(system, model_dir, levels, args.per_client, args.max_tokens,
+                                                   Path(tmp))
+                except Exception as exc:  # reported in the table; the other systems still run
+                    results[system] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+                print(f"[{model_dir.name}] {system} done in {time.perf_counter() - started:.0f} s",
+                      file=sys.stderr, flush=True)
+        extra = {"max_tokens": args.max_tokens, "per_client": args.per_client}
+        if "levels" in results.get("app", {}):
+            extra["raw_s"], extra["prefill_s"] = raw_generate(model_dir, results["app"]["ask_tokens"])
+        report(model_dir, results, extra)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
