@@ -12,10 +12,10 @@ requests, `generate` raises ServerBusyError (503 with Retry-After on the web).
 It drives the model's forward with a transformers DynamicCache, so it serves
 full-attention models that transformers implements (GLM-4 and its kin).
 
-transformers' own continuous batching (`init_continuous_batching`) was measured
-first and is not used: on this CPU it ran 3-4x slower than a padded batch, and
-it samples the whole batch with one do_sample and one global seed, with no stop
-strings (see bench/README.md).
+transformers' own continuous batching (`init_continuous_batching`) runs on CPU
+but is not used: it samples the whole batch with one do_sample and one global
+seed (no per-request seed, no greedy and sampled requests together) and has no
+stop strings, and it was slower here (bench/README.md, "Serving").
 """
 
 from __future__ import annotations
