@@ -10,7 +10,7 @@ wall time), time to first token and latency p50/p95 (nearest rank).
 Systems: `app` = `gunicorn -c gunicorn.conf.py wsgi:app` (continuous batching);
 `one-at-a-time` = the same app with bench/one_at_a_time.py's engine (one
 `generate` at a time behind a lock, the original design); `transformers-serve`
-= `transformers serve MODEL` (needs fastapi and uvicorn, requirements-serve.txt),
+= `transformers serve MODEL` (needs fastapi and uvicorn, bench/requirements.txt),
 plain and with `--continuous-batching`. Each server starts fresh, warms up, is
 measured, then stops, so only one holds the CPU at a time.
 
