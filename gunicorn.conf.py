@@ -20,7 +20,8 @@ accesslog = "-"
 
 
 def post_worker_init(worker):
-    """Start loading the local models in the background, so the first request does not wait."""
+    """Load the local models in the background and run one token through each, so the first
+    request waits neither for the load nor for memory-mapped weights to be read from disk."""
     import threading
 
     from webapp.state import AppState
@@ -32,6 +33,7 @@ def post_worker_init(worker):
             if hasattr(model, "load") and model.availability()[0]:
                 try:
                     model.load()
+                    model.request_llm([{"role": "user", "content": "hello"}], max_tokens=1)
                 except Exception as exc:  # the page shows the reason via /api/models
                     worker.log.warning("model %s not loaded: %s", model.model_id, exc)
 

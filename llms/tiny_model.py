@@ -36,8 +36,8 @@ SIZES = {
     # ~0.3B params: the benchmark's mid-size model.
     "bench": dict(vocab=32000, hidden_size=1024, intermediate_size=4096, num_hidden_layers=16,
                   num_attention_heads=16, num_key_value_heads=4, head_dim=64),
-    # ~1.1B params: for resident-memory measurements of quantization.
-    "1b": dict(vocab=32000, hidden_size=2048, intermediate_size=5632, num_hidden_layers=18,
+    # ~1.03B params: for resident-memory measurements of quantization.
+    "1b": dict(vocab=32000, hidden_size=2048, intermediate_size=5632, num_hidden_layers=20,
                num_attention_heads=16, num_key_value_heads=4, head_dim=128),
 }
 
