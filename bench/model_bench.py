@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.timing import greedy_generate_seconds
+
 # int8-dynamic and int4-quanto are what llms.loading does for quantize 8 and 4 (through quantize_on_cpu).
 SETTINGS = ["bf16", "float32", "int8-dynamic", "int8-quanto", "int4-quanto", "int4-quanto-head-bf16", "nf4-bnb"]
 APP_BITS = {"app-bf16": None, "app-8": 8, "app-4": 4}
@@ -118,12 +120,7 @@ def measure_one(path: str, setting: str, tokens: int) -> dict:
                                         return_tensors="pt", return_dict=True)["input_ids"]
 
     def generate(n: int) -> float:
-        start = time.perf_counter()
-        with torch.no_grad():
-            model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, min_new_tokens=n,
-                           do_sample=False, temperature=None, top_p=None, top_k=None,
-                           pad_token_id=tokenizer.pad_token_id)
-        return time.perf_counter() - start
+        return greedy_generate_seconds(model, tokenizer, ids, n)
 
     generate(tokens)  # warm-up: page every weight in, build the kernels for these shapes
     if not setting.startswith("app-"):

@@ -39,6 +39,8 @@ from pathlib import Path
 
 import openai
 
+from bench.timing import greedy_generate_seconds
+
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEMS = ["app", "one-at-a-time", "transformers-serve", "transformers-serve-cb"]
 SYSTEM_PROMPT = "Write questions about the passage, each followed by its answer from the passage."
@@ -193,12 +195,7 @@ def raw_generate(model_dir: Path, tokens: int, repeats: int = 3) -> tuple[float,
                                         return_dict=True)["input_ids"]
 
     def timed(n: int) -> float:
-        start = time.perf_counter()
-        with torch.no_grad():
-            model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, min_new_tokens=n,
-                           do_sample=False, temperature=None, top_p=None, top_k=None,
-                           pad_token_id=tokenizer.pad_token_id)
-        return time.perf_counter() - start
+        return greedy_generate_seconds(model, tokenizer, ids, n)
 
     timed(tokens)  # warm-up
     return min(timed(tokens) for _ in range(repeats)), min(timed(1) for _ in range(repeats))
