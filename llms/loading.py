@@ -107,7 +107,7 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
     except OSError as exc:
         where = "this folder" if is_local_path(settings.model_path) else "the Hugging Face hub or its local cache"
         raise ModelUnavailableError(
-            f"cannot load models.{model_id} from {path} ({where}): {_first_line(exc)}. "
+            f"cannot load models.{model_id} from {path} ({where}): {_first_line(exc).rstrip('.')}. "
             f"Download the checkpoint on a connected machine (huggingface-cli download {settings.model_path}) "
             f"or set models.{model_id}.model_path to a local checkpoint folder.") from None
     except Exception as exc:  # corrupt weights, mismatched shapes, unsupported architecture
