@@ -12,12 +12,16 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from llms import loading
 from llms.base import Message, RemoteLLMs, Response
 from llms.config import LocalModelConfig
 from llms.errors import ContextLengthError, ModelUnavailableError
 from llms.options import GenerationOptions
+
+if TYPE_CHECKING:  # the engine imports torch: only once a model loads
+    from llms.engine import GenerationEngine
 
 
 class ChatGLMLLM(RemoteLLMs):
@@ -27,7 +31,7 @@ class ChatGLMLLM(RemoteLLMs):
         super().__init__(model_id, settings.name, defaults)
         self.settings = settings
         self._loaded: loading.LoadedModel | None = None
-        self._engine = None
+        self._engine: GenerationEngine | None = None
         self._load_lock = threading.Lock()
         self._load_error: ModelUnavailableError | None = None
 
@@ -55,23 +59,21 @@ class ChatGLMLLM(RemoteLLMs):
                 if self._loaded is None:
                     if self._load_error:
                         raise self._load_error
+                    from llms.engine import GenerationEngine
+
                     try:
-                        self._loaded = loading.load(self.model_id, self.settings)
+                        loaded = loading.load(self.model_id, self.settings)
                     except ModelUnavailableError as exc:
                         self._load_error = exc
                         raise
+                    self._engine = GenerationEngine(loaded, max_batch_size=self.settings.max_batch_size,
+                                                    max_queue=self.settings.max_queue)
+                    self._loaded = loaded
         return self._loaded
 
     @property
-    def engine(self):
-        if self._engine is None:
-            from llms.engine import GenerationEngine
-
-            loaded = self.load()
-            with self._load_lock:
-                if self._engine is None:
-                    self._engine = GenerationEngine(loaded, max_batch_size=self.settings.max_batch_size,
-                                                    max_queue=self.settings.max_queue)
+    def engine(self) -> GenerationEngine:
+        self.load()
         return self._engine
 
     # -- prompts -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ import prompts
 from llms.base import Message, RemoteLLMs, Response
 from qa.grounding import ground
 from qa.language import detect_language
-from qa.parse import parse_reply
+from qa.parse import ParseResult, parse_reply
 
 FORMAT_REMINDERS = {
     "en": ("I could not find any question-answer pairs in that reply. Write them again using exactly this "
@@ -50,6 +50,7 @@ class Extraction:
             prompts.default_preset(self.model.preset_family, self.language))
         self.messages = self.model.create_prompt(self.question, self.system_prompt, self.history)
         self.responses: list[Response] = [self.model.respond(self.messages, **self.options)]
+        self.parsed: ParseResult | None = None  # the last reply's pairs, once it is complete
 
     @property
     def response(self) -> Response:
@@ -59,24 +60,27 @@ class Extraction:
         """("delta", text) as the reply is generated; ("reask", notice) before a second try."""
         for piece in self.response:
             yield "delta", piece
-        if self.reask_on_empty and len(self.responses) == 1 and not self.response.cancelled \
-                and not parse_reply(self.response.text()).pairs:
+        parsed = parse_reply(self.response.text())
+        if self.reask_on_empty and not parsed.pairs and not self.response.cancelled:
             reminder = {"role": "user", "content": FORMAT_REMINDERS[self.language]}
             retry = self.messages + [{"role": "assistant", "content": self.response.text()}, reminder]
             self.responses.append(self.model.respond(retry, **self.options))
             yield "reask", NOTICES["reasked"][self.language]
             for piece in self.response:
                 yield "delta", piece
+            parsed = parse_reply(self.response.text())
+        self.parsed = parsed
 
     def cancel(self) -> None:
         self.response.cancel()
 
     def result(self) -> dict:
-        """The whole result; runs the rest of the extraction first if needed."""
-        for _ in self.events():
-            pass
+        """The whole result; runs the extraction first unless `events()` already did."""
+        if self.parsed is None:
+            for _ in self.events():
+                pass
         answer = self.response.text()
-        pairs = ground(parse_reply(answer).pairs, self.question, self.grounding_threshold)
+        pairs = ground(self.parsed.pairs, self.question, self.grounding_threshold)
         codes = (["reasked"] if len(self.responses) > 1 else []) \
             + (["truncated"] if self.response.finish_reason == "length" else []) \
             + ([] if pairs else ["no_pairs"])

@@ -13,12 +13,13 @@ import json
 import logging
 from typing import Literal
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, stream_with_context
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from llms.errors import InvalidRequestError, LLMError
 from llms.options import MAX_TOKENS_LIMIT
 from qa.pipeline import Extraction
+from webapp.body import read_body
 from webapp.errors import error_body
 from webapp.sse import SSE_HEADERS, sse
 from webapp.state import state
@@ -61,16 +62,6 @@ class AskRequest(BaseModel):
     @classmethod
     def _json_history(cls, value):
         return json.loads(value) if isinstance(value, str) and value.strip() else (value or [])
-
-
-def read_body() -> dict:
-    """The request's fields, from JSON or a form."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise InvalidRequestError("The body must be a JSON object.")
-        return body
-    return request.form.to_dict()
 
 
 @bp.post("/ask")

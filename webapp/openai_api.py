@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from llms.base import RemoteLLMs
 from llms.errors import InvalidRequestError, LLMError, UnknownModelError
-from webapp.ask import read_body
+from webapp.body import read_body
 from webapp.errors import error_body
 from webapp.sse import SSE_HEADERS, sse
 from webapp.state import state

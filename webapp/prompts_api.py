@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import prompts
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError
 from qa.store import NAME_MAX, TEXT_MAX, DuplicateName
-from webapp.ask import read_body
+from webapp.body import read_body
 from webapp.state import state
 
 bp = Blueprint("prompts_api", __name__)
