@@ -5,8 +5,9 @@ Quantization (chosen by measurement, see bench/README.md, "Serving"):
 - CPU, 8: PyTorch dynamic int8 on every Linear (loaded in float32 first, as it
   requires): the fastest batch-1 decode measured, about 2x bf16.
 - CPU, 4: optimum-quanto int4 weights, `lm_head` in int8 (quanto's int4 kernel
-  rejects the strided input a batched prefill gives lm_head): faster than bf16
-  and 0.41x its resident memory on a 1B model.
+  rejects the strided input a batched prefill gives lm_head): faster than bf16.
+- CPU, both: the input embedding in int8 (llms/int8_embedding.py), which neither
+  library quantizes.
 Both then free what the original weights held: int8's float32 copy, and the
 checkpoint's memory map that the layers left unquantized would otherwise pin.
 Model code shipped with a checkpoint runs only with `trust_remote_code: true`.
@@ -130,6 +131,9 @@ def quantize_on_cpu(model, bits: int):
 
     import torch
 
+    from llms.int8_embedding import Int8Embedding
+
+    model.set_input_embeddings(Int8Embedding(model.get_input_embeddings().weight, model.dtype))
     if bits == 8:
         from torch.ao.quantization import quantize_dynamic
 

@@ -33,14 +33,21 @@ def test_answers_with_each_quantize_setting(tiny_model_path, quantize):
         assert response.usage.completion_tokens == 8
 
 
-def test_quantization_replaces_linear_layers(tiny_model_path):
+def test_quantization_replaces_linear_layers_and_the_input_embedding(tiny_model_path):
     import torch
 
+    from llms.int8_embedding import Int8Embedding
+
     plain = local(tiny_model_path).load().model
+    ids = torch.tensor([[5, 17, 300]])
     for bits in (8, 4):
         quantized = local(tiny_model_path, quantize=bits).load().model
         layer = quantized.model.layers[0].mlp.down_proj
         assert type(layer) is not torch.nn.Linear, bits
+        embedding = quantized.get_input_embeddings()
+        assert isinstance(embedding, Int8Embedding), bits
+        expected = plain.get_input_embeddings()(ids).float()
+        assert torch.allclose(embedding(ids).float(), expected, atol=expected.abs().max().item() / 100), bits
     assert type(plain.model.layers[0].mlp.down_proj) is torch.nn.Linear
 
 
