@@ -4,7 +4,7 @@ Table 1 compares storage formats on the bench model: bf16, float32, torch
 dynamic int8, optimum-quanto int8, int4 (lm_head int8, the project's choice)
 and int4 with lm_head in bf16, bitsandbytes nf4. Each is read into memory (no
 memory map) so its resident memory is its own; the project's two go through
-`llms.loading.quantize_on_cpu`. Table 2 loads the 1B model exactly as the app
+`llms.loading.prepare_for_cpu`. Table 2 loads the 1B model exactly as the app
 does (`llms.loading.load` with quantize null, 8 and 4).
 
 Every setting runs in a fresh process: load, one warm-up generate (pages every
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from bench.timing import greedy_generate_seconds
 
-# int8-dynamic and int4-quanto are what llms.loading does for quantize 8 and 4 (through quantize_on_cpu).
+# int8-dynamic and int4-quanto are what llms.loading does for quantize 8 and 4 (through prepare_for_cpu).
 SETTINGS = ["bf16", "float32", "int8-dynamic", "int8-quanto", "int4-quanto", "int4-quanto-head-bf16", "nf4-bnb"]
 APP_BITS = {"app-bf16": None, "app-8": 8, "app-4": 4}
 PROMPT = "Read the passage and write three questions with answers. Passage: The Yangtze is the longest river in China."
@@ -53,7 +53,7 @@ def load(path: str, setting: str):
     import torch
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
-    from llms.loading import quantize_on_cpu
+    from llms.loading import prepare_for_cpu
 
     if setting == "nf4-bnb":
         config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
@@ -63,7 +63,7 @@ def load(path: str, setting: str):
     dtype = torch.float32 if setting in ("float32", "int8-dynamic") else torch.bfloat16
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, disable_mmap=True).eval()
     if setting in ("int8-dynamic", "int4-quanto"):
-        return quantize_on_cpu(model, 8 if setting == "int8-dynamic" else 4)
+        return prepare_for_cpu(model, 8 if setting == "int8-dynamic" else 4)
     if setting in ("int8-quanto", "int4-quanto-head-bf16"):
         from optimum.quanto import freeze, qint4, qint8, quantize
 
@@ -96,7 +96,7 @@ def stored_bytes(model) -> tuple[int, int]:
 
 
 def load_as_app(path: str, bits: int | None):
-    """Tokenizer and model exactly as the app loads them (llms.loading, memory-mapped, quantize_on_cpu)."""
+    """Tokenizer and model exactly as the app loads them (llms.loading, memory-mapped, prepare_for_cpu)."""
     from llms.config import LocalModelConfig
     from llms.loading import load as load_local
 

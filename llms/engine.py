@@ -9,7 +9,7 @@ greedy), streams its text as soon as it decodes to whole characters, and leaves
 the batch the moment it hits an eos token, a stop string or max_tokens, or its
 Response is cancelled. Past `max_batch_size` running and `max_queue` waiting
 requests, `generate` raises ServerBusyError (503 with Retry-After on the web).
-It drives the model's forward with a transformers DynamicCache, so it serves
+It drives the model's forward with a transformers DynamicCache (llms/kv_cache.py), so it serves
 full-attention models that transformers implements (GLM-4 and its kin).
 
 transformers' own continuous batching (`init_continuous_batching`) runs on CPU
@@ -31,6 +31,7 @@ from transformers import DynamicCache, LogitsProcessorList, TemperatureLogitsWar
 
 from llms.base import Response
 from llms.errors import ServerBusyError
+from llms.kv_cache import growing_cache
 from llms.loading import LoadedModel
 from llms.options import GenerationOptions
 
@@ -128,7 +129,7 @@ class _Batch:
         width = max(len(r.prompt_ids) for r in new)
         ids = torch.tensor([[self.pad_id] * (width - len(r.prompt_ids)) + r.prompt_ids for r in new])
         mask = torch.tensor([[0] * (width - len(r.prompt_ids)) + [1] * len(r.prompt_ids) for r in new])
-        cache = DynamicCache(config=self.model.config)
+        cache = growing_cache(self.model.config)
         logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
                             position_ids=(mask.cumsum(-1) - 1).clamp(min=0).to(self.device),
                             past_key_values=cache, use_cache=True, logits_to_keep=1).logits[:, -1]

@@ -8,8 +8,9 @@ Quantization (chosen by measurement, see bench/README.md, "Serving"):
   rejects the strided input a batched prefill gives lm_head): faster than bf16.
 - CPU, both: the input embedding in int8 (llms/int8_embedding.py), which neither
   library quantizes.
-Both then free what the original weights held: int8's float32 copy, and the
-checkpoint's memory map that the layers left unquantized would otherwise pin.
+- CPU, unquantized: Linear weights packed once for oneDNN (llms/packed_linear.py).
+All then free what the original weights held: int8's float32 copy, and the
+checkpoint's memory map that the layers left as they were would otherwise pin.
 Model code shipped with a checkpoint runs only with `trust_remote_code: true`.
 """
 
@@ -113,8 +114,8 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
             f"or set models.{model_id}.model_path to a local checkpoint folder.") from None
     except Exception as exc:  # corrupt weights, mismatched shapes, unsupported architecture
         raise ModelUnavailableError(f"cannot load models.{model_id} from {path}: {_first_line(exc)}") from None
-    if device == "cpu" and settings.quantize:
-        model = quantize_on_cpu(model, settings.quantize)
+    if device == "cpu":
+        model = prepare_for_cpu(model, settings.quantize)
     model.eval()
     if getattr(tokenizer, "chat_template", None) is None and not hasattr(tokenizer, "build_chat_input"):
         raise ModelUnavailableError(
@@ -124,30 +125,36 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
     return LoadedModel(tokenizer, model, device, int(context))
 
 
-def quantize_on_cpu(model, bits: int):
-    """Quantize a loaded model's Linear layers for CPU inference, then give back the memory the originals held."""
+def prepare_for_cpu(model, bits: int | None):
+    """Quantize (8 or 4 bits) or pack (None) a loaded model's Linear layers for CPU inference, then give
+    back the memory the replaced weights held."""
     import ctypes
     import gc
 
     import torch
 
-    from llms.int8_embedding import Int8Embedding
+    if bits is None:
+        from llms.packed_linear import pack_linear_layers
 
-    model.set_input_embeddings(Int8Embedding(model.get_input_embeddings().weight, model.dtype))
+        model = pack_linear_layers(model)
+    else:
+        from llms.int8_embedding import Int8Embedding
+
+        model.set_input_embeddings(Int8Embedding(model.get_input_embeddings().weight, model.dtype))
     if bits == 8:
         from torch.ao.quantization import quantize_dynamic
 
         model = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-    else:
+    elif bits == 4:
         from optimum.quanto import freeze, qint4, qint8, quantize
 
         quantize(model, weights=qint4, exclude=["lm_head"])
         quantize(model, weights=qint8, include=["lm_head"])
         freeze(model)
-        # Layers left in bf16 would still view the checkpoint's memory map and keep the replaced weights resident.
-        for param in model.parameters():
-            if type(param.data) is torch.Tensor:
-                param.data = param.data.clone()
+    # Parameters left as they were still view the checkpoint's memory map, which keeps every replaced weight resident.
+    for param in model.parameters():
+        if type(param.data) is torch.Tensor:
+            param.data = param.data.clone()
     gc.collect()
     try:  # glibc keeps freed heap pages (int8's float32 starting copy) unless asked to return them
         ctypes.CDLL("libc.so.6").malloc_trim(0)

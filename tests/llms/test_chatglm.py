@@ -36,7 +36,9 @@ def test_answers_with_each_quantize_setting(tiny_model_path, quantize):
 def test_quantization_replaces_linear_layers_and_the_input_embedding(tiny_model_path):
     import torch
 
+    from llms import packed_linear
     from llms.int8_embedding import Int8Embedding
+    from llms.packed_linear import PackedLinear
 
     plain = local(tiny_model_path).load().model
     ids = torch.tensor([[5, 17, 300]])
@@ -48,7 +50,8 @@ def test_quantization_replaces_linear_layers_and_the_input_embedding(tiny_model_
         assert isinstance(embedding, Int8Embedding), bits
         expected = plain.get_input_embeddings()(ids).float()
         assert torch.allclose(embedding(ids).float(), expected, atol=expected.abs().max().item() / 100), bits
-    assert type(plain.model.layers[0].mlp.down_proj) is torch.nn.Linear
+    expected = PackedLinear if packed_linear.supported(torch.bfloat16) else torch.nn.Linear
+    assert type(plain.model.layers[0].mlp.down_proj) is expected
 
 
 def test_stream_joins_to_the_whole_reply(glm):
