@@ -11,12 +11,16 @@ Systems: `app` = `gunicorn -c gunicorn.conf.py wsgi:app` (continuous batching);
 `one-at-a-time` = the same app with bench/one_at_a_time.py's engine (one
 `generate` at a time behind a lock, the original design); `transformers-serve`
 = `transformers serve MODEL` (needs fastapi and uvicorn, bench/requirements.txt),
-plain and with `--continuous-batching`. Each server starts fresh, warms up, is
-measured, then stops, so only one holds the CPU at a time.
+plain and with `--continuous-batching`. All servers start and warm up first;
+then each level is run by one system at a time, the systems in turn, and
+`--repeats` times over, so the VM's drifting speed reaches every system alike
+(an idle server takes no CPU). Aggregate tok/s is the median of the repeats;
+the app's ratio to another system is the median of the per-repeat ratios.
 
-Also measured on the app: one request alone through /ask against raw
-`model.generate` for the same tokens in this process, and streaming time to
-first token against the prompt's prefill time.
+Also measured on the app: one request alone through /ask against
+`model.generate` for the same tokens in this process (on the model as the app
+loads it, and as plain transformers loads it), and streaming time to first
+token against the prompt's prefill time.
 
 Run from the repository root: `python -m bench.serve_bench` (options: --help).
 """
@@ -75,6 +79,8 @@ class Server:
 
     def __init__(self, system: str, model_dir: Path, workdir: Path):
         self.system, self.port = system, free_port()
+        workdir = workdir / system
+        workdir.mkdir()
         self.base_url = f"http://127.0.0.1:{self.port}"
         ours = system in ("app", "one-at-a-time")
         self.model_name = "chatglm" if ours else str(model_dir)
@@ -155,12 +161,7 @@ def load_level(client: openai.OpenAI, model: str, clients: int, per_client: int,
         thread.join()
     wall = time.perf_counter() - started
     tokens = [r["tokens"] for r in results]
-    return {"clients": clients, "requests": len(results), "tok_s": sum(tokens) / wall,
-            "tokens_per_request": statistics.mean(tokens),
-            "ttft_p50": percentile([r["ttft"] for r in results], 50),
-            "ttft_p95": percentile([r["ttft"] for r in results], 95),
-            "latency_p50": percentile([r["latency"] for r in results], 50),
-            "latency_p95": percentile([r["latency"] for r in results], 95)}
+    return {"tok_s": sum(tokens) / wall, "requests": results}
 
 
 def percentile(values: list[float | None], p: float) -> float:
@@ -184,13 +185,21 @@ def ask_alone(base_url: str, max_tokens: int, repeats: int = 3) -> tuple[float, 
     return best, tokens
 
 
-def raw_generate(model_dir: Path, tokens: int, repeats: int = 3) -> tuple[float, float]:
-    """Best seconds of `model.generate` for the /ask request's prompt and token count, and of its prefill alone."""
+def raw_generate(model_dir: Path, tokens: int, as_the_app_loads: bool, repeats: int = 3) -> tuple[float, float]:
+    """Best seconds of `model.generate` for the /ask request's prompt and token count, and of its prefill alone,
+    on the model as the app loads it (llms.loading: packed weights) or as transformers loads it."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).eval()
+    from llms.config import LocalModelConfig
+    from llms.loading import load
+
+    if as_the_app_loads:
+        loaded = load("bench", LocalModelConfig(backend="local", model_path=str(model_dir), device="cpu"))
+        tokenizer, model = loaded.tokenizer, loaded.model
+    else:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).eval()
     ids = tokenizer.apply_chat_template(messages(0), add_generation_prompt=True, return_tensors="pt",
                                         return_dict=True)["input_ids"]
 
@@ -201,52 +210,83 @@ def raw_generate(model_dir: Path, tokens: int, repeats: int = 3) -> tuple[float,
     return min(timed(tokens) for _ in range(repeats)), min(timed(1) for _ in range(repeats))
 
 
-def bench_system(system: str, model_dir: Path, levels: list[int], per_client: int, max_tokens: int,
-                 workdir: Path) -> dict:
-    server = Server(system, model_dir, workdir)
+def bench_model(model_dir: Path, systems: list[str], levels: list[int], repeats: int, per_client: int,
+                max_tokens: int, workdir: Path) -> dict:
+    """Every system's server up at once (idle, they take no CPU); each level is run by each system in turn,
+    `repeats` times, so a drift in this VM's speed reaches all systems alike."""
+    servers, clients, results = {}, {}, {}
     try:
-        server.wait_ready()
-        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0, timeout=1200)
-        one_request(client, server.model_name, 0, 8)  # warm-up: load, page weights in, build kernels
-        load_level(client, server.model_name, max(levels), 1, 8)
-        out = {"levels": [load_level(client, server.model_name, c, per_client, max_tokens) for c in levels]}
-        if system == "app":
-            out["ask_alone_s"], out["ask_tokens"] = ask_alone(server.base_url, max_tokens)
-        return out
+        for system in systems:
+            try:
+                server = servers[system] = Server(system, model_dir, workdir)
+                server.wait_ready()
+                client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="unused", max_retries=0,
+                                       timeout=1200)
+                one_request(client, server.model_name, 0, 8)  # warm-up: load, page weights in, build kernels
+                load_level(client, server.model_name, max(levels), 1, 8)
+                clients[system], results[system] = client, {"runs": {c: [] for c in levels}}
+            except Exception as exc:  # reported in the table; the other systems still run
+                results[system] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        for level in levels:
+            for _ in range(repeats):
+                for system, client in clients.items():
+                    run = load_level(client, servers[system].model_name, level, per_client, max_tokens)
+                    results[system]["runs"][level].append(run)
+            print(f"[{model_dir.name}] {level} clients done", file=sys.stderr, flush=True)
+        if "app" in clients:
+            results["app"]["ask_alone_s"], results["app"]["ask_tokens"] = ask_alone(servers["app"].base_url,
+                                                                                    max_tokens)
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
+    return results
+
+
+def summary(runs: list[dict]) -> dict:
+    """One level's repeats: median aggregate tok/s; percentiles over every request of every repeat."""
+    requests = [r for run in runs for r in run["requests"]]
+    return {"requests": len(requests), "tok_s": statistics.median(run["tok_s"] for run in runs),
+            "tok_s_range": (min(run["tok_s"] for run in runs), max(run["tok_s"] for run in runs)),
+            "tokens_per_request": statistics.mean(r["tokens"] for r in requests),
+            **{f"{key}_p{p}": percentile([r[key] for r in requests], p) for key in ("ttft", "latency")
+               for p in (50, 95)}}
 
 
 def report(model_dir: Path, results: dict, extra: dict) -> None:
     print(f"\n### {model_dir.name}: {extra['max_tokens']} tokens per request, "
-          f"{extra['per_client']} requests per client\n")
-    print("| system | clients | requests | tokens/request | aggregate tok/s | TTFT p50 ms | TTFT p95 ms "
-          "| latency p50 s | latency p95 s |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          f"{extra['per_client']} requests per client, {extra['repeats']} repeats\n")
+    print("| system | clients | requests | tokens/request | aggregate tok/s (median) | min–max "
+          "| TTFT p50 ms | TTFT p95 ms | latency p50 s | latency p95 s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for system, result in results.items():
         if "error" in result:
-            print(f"| {system} | could not run: {result['error']} | | | | | | | |")
+            print(f"| {system} | could not run: {result['error']} | | | | | | | | |")
             continue
-        for lv in result["levels"]:
-            print(f"| {system} | {lv['clients']} | {lv['requests']} | {lv['tokens_per_request']:.1f} "
-                  f"| {lv['tok_s']:.1f} | {lv['ttft_p50'] * 1000:.0f} | {lv['ttft_p95'] * 1000:.0f} "
+        for clients, runs in result["runs"].items():
+            lv = summary(runs)
+            low, high = lv["tok_s_range"]
+            print(f"| {system} | {clients} | {lv['requests']} | {lv['tokens_per_request']:.1f} | {lv['tok_s']:.1f} "
+                  f"| {low:.1f}–{high:.1f} | {lv['ttft_p50'] * 1000:.0f} | {lv['ttft_p95'] * 1000:.0f} "
                   f"| {lv['latency_p50']:.2f} | {lv['latency_p95']:.2f} |")
     app = results.get("app", {})
-    if "levels" not in app:
+    if "runs" not in app:
         return
-    at = {lv["clients"]: lv for lv in app["levels"]}
     for other in ("one-at-a-time", "transformers-serve", "transformers-serve-cb"):
-        if "levels" in results.get(other, {}) and 8 in at:
-            theirs = {lv["clients"]: lv for lv in results[other]["levels"]}[8]
-            print(f"\nat 8 clients the app makes {at[8]['tok_s'] / theirs['tok_s']:.2f}x the tokens/s of {other}")
+        if "runs" in results.get(other, {}) and app["runs"].get(8):
+            ratios = sorted(ours["tok_s"] / theirs["tok_s"]
+                            for ours, theirs in zip(app["runs"][8], results[other]["runs"][8]))
+            print(f"\nat 8 clients the app makes {statistics.median(ratios):.2f}x the tokens/s of {other} "
+                  f"(median of {len(ratios)} paired runs; {ratios[0]:.2f}x to {ratios[-1]:.2f}x)")
     if "raw_s" in extra:
         print(f"\none request alone through /ask: {app['ask_alone_s']:.2f} s for {app['ask_tokens']} tokens; "
-              f"raw model.generate of the same prompt and tokens: {extra['raw_s']:.2f} s "
-              f"({100 * (app['ask_alone_s'] / extra['raw_s'] - 1):+.1f}%)")
-    if "prefill_s" in extra and 1 in at:
-        print(f"streaming time to first token (1 client, p50): {at[1]['ttft_p50'] * 1000:.0f} ms; "
+              f"model.generate of the same prompt and tokens on the model as the app loads it: "
+              f"{extra['raw_s']:.2f} s ({100 * (app['ask_alone_s'] / extra['raw_s'] - 1):+.1f}%); "
+              f"on the plain transformers model: {extra['plain_s']:.2f} s")
+    if "prefill_s" in extra and app["runs"].get(1):
+        ttft = summary(app["runs"][1])["ttft_p50"]
+        print(f"streaming time to first token (1 client, p50): {ttft * 1000:.0f} ms; "
               f"prefill + first token in-process: {extra['prefill_s'] * 1000:.0f} ms "
-              f"({(at[1]['ttft_p50'] - extra['prefill_s']) * 1000:+.0f} ms)")
+              f"({(ttft - extra['prefill_s']) * 1000:+.0f} ms)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,26 +296,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--clients", default="1,4,8,16", help="concurrency levels")
     parser.add_argument("--per-client", type=int, default=2, help="requests each client sends")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each level per system, interleaved")
     parser.add_argument("--max-tokens", type=int, default=64)
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",")]
     for pair in args.models.split(","):
         path, size = pair.rsplit(":", 1)
         model_dir = ensure_model(Path(path), size)
-        results = {}
         with tempfile.TemporaryDirectory() as tmp:
-            for system in args.systems.split(","):
-                started = time.perf_counter()
-                try:
-                    results[system] = bench_system(system, model_dir, levels, args.per_client, args.max_tokens,
-                                                   Path(tmp))
-                except Exception as exc:  # reported in the table; the other systems still run
-                    results[system] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-                print(f"[{model_dir.name}] {system} done in {time.perf_counter() - started:.0f} s",
-                      file=sys.stderr, flush=True)
-        extra = {"max_tokens": args.max_tokens, "per_client": args.per_client}
-        if "levels" in results.get("app", {}):
-            extra["raw_s"], extra["prefill_s"] = raw_generate(model_dir, results["app"]["ask_tokens"])
+            results = bench_model(model_dir, args.systems.split(","), levels, args.repeats, args.per_client,
+                                  args.max_tokens, Path(tmp))
+        extra = {"max_tokens": args.max_tokens, "per_client": args.per_client, "repeats": args.repeats}
+        if "runs" in results.get("app", {}):
+            tokens = results["app"]["ask_tokens"]
+            extra["raw_s"], extra["prefill_s"] = raw_generate(model_dir, tokens, as_the_app_loads=True)
+            extra["plain_s"], _ = raw_generate(model_dir, tokens, as_the_app_loads=False)
         report(model_dir, results, extra)
     return 0
 

@@ -45,6 +45,8 @@ class LocalModelConfig(_Strict):
     name: str | None = Field(None, description="Display name in the page.")
     model_path: str = Field(DEFAULT_LOCAL_MODEL, description="Local folder or hub id.")
     quantize: Literal[4, 8] | None = Field(None, description="Weight quantization: 4, 8 or null.")
+    dtype: Literal["bfloat16", "float32"] = Field(
+        "bfloat16", description="Weights and compute without quantization; float32 is exact but twice the memory.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to run the model.")
     trust_remote_code: bool = Field(False, description="Run modeling code shipped with the checkpoint.")
     max_batch_size: int = Field(8, ge=1, le=64, description="Most requests decoded together.")

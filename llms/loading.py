@@ -86,7 +86,7 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
     kwargs: dict = {"trust_remote_code": remote}
     if device == "cuda":
         kwargs["device_map"] = "cuda"
-        kwargs["dtype"] = torch.bfloat16
+        kwargs["dtype"] = torch.bfloat16 if settings.quantize else getattr(torch, settings.dtype)
         if settings.quantize:
             from transformers import BitsAndBytesConfig
 
@@ -94,8 +94,9 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
                 load_in_4bit=settings.quantize == 4, load_in_8bit=settings.quantize == 8,
                 bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
     else:
-        # Dynamic int8 needs float32 weights; bf16 otherwise halves memory and time.
-        kwargs["dtype"] = torch.float32 if settings.quantize == 8 else torch.bfloat16
+        # Dynamic int8 needs float32 weights; quanto computes in bf16.
+        quantized = {8: torch.float32, 4: torch.bfloat16}
+        kwargs["dtype"] = quantized[settings.quantize] if settings.quantize else getattr(torch, settings.dtype)
     log.info("loading %s from %s on %s (quantize=%s)", model_id, path, device, settings.quantize)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)

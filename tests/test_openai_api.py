@@ -16,7 +16,6 @@ import time
 import openai
 import pytest
 
-from llms import loading
 from llms.config import AppConfig
 from llms.errors import LLMError
 from tests.browser_server import LiveServer
@@ -28,14 +27,7 @@ QUESTIONS = ["What is the capital of China?", "长江有多长？", "Name three 
 
 @pytest.fixture(scope="module")
 def app(tiny_model_path, tmp_path_factory):
-    real_load = loading.load
-
-    def load_float32(model_id, settings):
-        loaded = real_load(model_id, settings)
-        loaded.model.float()
-        return loaded
-
-    local = {"backend": "local", "model_path": tiny_model_path}
+    local = {"backend": "local", "model_path": tiny_model_path, "dtype": "float32"}
     config = AppConfig.model_validate({
         "models": {"chatglm": {**local, "max_batch_size": 4, "max_queue": 4},
                    "narrow": {**local, "max_batch_size": 1, "max_queue": 0},
@@ -43,9 +35,7 @@ def app(tiny_model_path, tmp_path_factory):
         "max_tokens": 16,
         "prompts_db": str(tmp_path_factory.mktemp("v1") / "prompts.sqlite"),
     })
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loading, "load", load_float32)
-        yield create_app({"TESTING": True, "QAPAIR_CONFIG": config})
+    return create_app({"TESTING": True, "QAPAIR_CONFIG": config})
 
 
 @pytest.fixture(scope="module")

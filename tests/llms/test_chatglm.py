@@ -54,6 +54,15 @@ def test_quantization_replaces_linear_layers_and_the_input_embedding(tiny_model_
     assert type(plain.model.layers[0].mlp.down_proj) is expected
 
 
+def test_dtype_setting_chooses_the_unquantized_weights_type(tiny_model_path):
+    import torch
+
+    assert local(tiny_model_path).load().model.dtype == torch.bfloat16
+    model = local(tiny_model_path, dtype="float32")
+    assert model.load().model.dtype == torch.float32
+    assert model.request_llm(model.create_prompt("hi", "Answer."), max_tokens=4, temperature=0)
+
+
 def test_stream_joins_to_the_whole_reply(glm):
     messages = glm.create_prompt("长江有多长？", "请回答。")
     whole = glm.request_llm(messages, max_tokens=12, temperature=0)
