@@ -1,9 +1,10 @@
 """Measure the CPU quantization choices: batch-1 decode speed and resident memory.
 
-Table 1 compares storage formats on the bench model: bf16, float32, torch
-dynamic int8, optimum-quanto int8, int4 (lm_head int8, the project's choice)
-and int4 with lm_head in bf16, bitsandbytes nf4. Each is read into memory (no
-memory map) so its resident memory is its own; the project's two go through
+Table 1 compares storage formats on the bench model: bf16 as transformers
+loads it and with oneDNN-packed Linear weights (the project's choice), float32,
+torch dynamic int8, optimum-quanto int8, int4 (lm_head int8, the project's
+choice) and int4 with lm_head in bf16, bitsandbytes nf4. Each is read into
+memory (no memory map) so its resident memory is its own; the project's three go through
 `llms.loading.prepare_for_cpu`. Table 2 loads the 1B model exactly as the app
 does (`llms.loading.load` with quantize null, 8 and 4).
 
@@ -35,8 +36,8 @@ from pathlib import Path
 
 from bench.timing import greedy_generate_seconds
 
-# int8-dynamic and int4-quanto are what llms.loading does for quantize 8 and 4 (through prepare_for_cpu).
-SETTINGS = ["bf16", "float32", "int8-dynamic", "int8-quanto", "int4-quanto", "int4-quanto-head-bf16", "nf4-bnb"]
+# bf16-packed, int8-dynamic and int4-quanto are what llms.loading does for quantize null, 8 and 4 (prepare_for_cpu).
+SETTINGS = ["bf16", "bf16-packed", "float32", "int8-dynamic", "int8-quanto", "int4-quanto", "int4-quanto-head-bf16", "nf4-bnb"]
 APP_BITS = {"app-bf16": None, "app-8": 8, "app-4": 4}
 PROMPT = "Read the passage and write three questions with answers. Passage: The Yangtze is the longest river in China."
 
@@ -62,8 +63,8 @@ def load(path: str, setting: str):
                                                     disable_mmap=True).eval()
     dtype = torch.float32 if setting in ("float32", "int8-dynamic") else torch.bfloat16
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, disable_mmap=True).eval()
-    if setting in ("int8-dynamic", "int4-quanto"):
-        return prepare_for_cpu(model, 8 if setting == "int8-dynamic" else 4)
+    if setting in ("bf16-packed", "int8-dynamic", "int4-quanto"):
+        return prepare_for_cpu(model, {"bf16-packed": None, "int8-dynamic": 8, "int4-quanto": 4}[setting])
     if setting in ("int8-quanto", "int4-quanto-head-bf16"):
         from optimum.quanto import freeze, qint4, qint8, quantize
 
