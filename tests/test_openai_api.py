@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 import time
 
@@ -194,6 +195,27 @@ def test_a_client_that_disconnects_frees_its_slot(app, client, monkeypatch):
         next(chunks), next(chunks)
     wait_until(lambda: narrow.engine.pending == 0)
     assert responses[0].cancelled and responses[0].finish_reason is None
+    assert responses[0].usage.completion_tokens < 3000
+    assert ask(client, QUESTIONS[1], model="narrow", max_tokens=4).choices[0].finish_reason
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1/chat/completions", {"model": "narrow", "messages": [{"role": "user", "content": QUESTIONS[0]}]}),
+    ("/ask", {"model": "narrow", "question": QUESTIONS[0]}),
+])
+def test_a_client_that_hangs_up_on_a_plain_reply_frees_its_slot(app, server, client, monkeypatch, path, body):
+    narrow = local_model(app, "narrow")
+    responses = []
+    respond = narrow.respond
+    monkeypatch.setattr(narrow, "respond", lambda *a, **kw: responses.append(respond(*a, **kw)) or responses[-1])
+    payload = json.dumps({**body, "max_tokens": 3000, "temperature": 0}).encode()
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        wait_until(lambda: responses and narrow.engine.pending == 1)
+    wait_until(lambda: narrow.engine.pending == 0)
+    assert len(responses) == 1 and responses[0].cancelled and responses[0].finish_reason is None
     assert responses[0].usage.completion_tokens < 3000
     assert ask(client, QUESTIONS[1], model="narrow", max_tokens=4).choices[0].finish_reason
 

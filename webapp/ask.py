@@ -20,6 +20,7 @@ from llms.errors import InvalidRequestError, LLMError
 from llms.options import MAX_TOKENS_LIMIT
 from qa.pipeline import Extraction
 from webapp.body import read_body
+from webapp.disconnect import cancel_if_client_leaves
 from webapp.errors import error_body
 from webapp.sse import SSE_HEADERS, sse
 from webapp.state import state
@@ -81,7 +82,9 @@ def ask():
                             {"max_tokens": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p},
                             grounding_threshold=config.grounding_threshold, reask_on_empty=config.reask_on_empty)
     if not req.stream:
-        return jsonify(extraction.result())
+        with cancel_if_client_leaves(extraction.cancel):
+            result = extraction.result()
+        return jsonify(result)
     pieces = extraction.events()
     first = next(pieces, None)  # errors before the first token still get a proper status
 

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from llms.base import RemoteLLMs
 from llms.errors import InvalidRequestError, LLMError, UnknownModelError
 from webapp.body import read_body
+from webapp.disconnect import cancel_if_client_leaves
 from webapp.errors import error_body
 from webapp.sse import SSE_HEADERS, sse
 from webapp.state import state
@@ -169,7 +170,8 @@ def chat_completions():
     response = model.respond([m.to_message() for m in req.messages], **req.options())
     head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": model.model_id}
     if not req.stream:
-        text = response.text()
+        with cancel_if_client_leaves(response.cancel):
+            text = response.text()
         return jsonify({**head, "object": "chat.completion", "system_fingerprint": None,
                         "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                                      "logprobs": None, "finish_reason": response.finish_reason}],
