@@ -21,7 +21,7 @@ accesslog = "-"
 
 def post_worker_init(worker):
     """Load the local models in the background and run one token through each, so the first
-    request waits neither for the load nor for memory-mapped weights to be read from disk."""
+    request waits neither for the load nor for the first forward pass's one-time setup."""
     import threading
 
     from webapp.state import AppState
