@@ -34,19 +34,15 @@ import sys
 import time
 from pathlib import Path
 
-from bench.timing import greedy_generate_seconds
+from bench.models import chat_input_ids, ensure_model, greedy_generate_seconds, load_as_app
+from llms.loading import release_freed_memory
 
-# bf16-packed, int8-dynamic and int4-quanto are what llms.loading does for quantize null, 8 and 4 (prepare_for_cpu).
-SETTINGS = ["bf16", "bf16-packed", "float32", "int8-dynamic", "int8-quanto", "int4-quanto", "int4-quanto-head-bf16", "nf4-bnb"]
+SETTINGS = ["bf16", "bf16-packed", "float32", "int8-dynamic", "int8-quanto", "int4-quanto", "int4-quanto-head-bf16",
+            "nf4-bnb"]
+# What llms.loading does for quantize null, 8 and 4 (prepare_for_cpu), here on a model read into memory.
+PREPARED = {"bf16-packed": None, "int8-dynamic": 8, "int4-quanto": 4}
 APP_BITS = {"app-bf16": None, "app-8": 8, "app-4": 4}
 PROMPT = "Read the passage and write three questions with answers. Passage: The Yangtze is the longest river in China."
-
-
-def ensure_model(path: Path, size: str) -> Path:
-    if not (path / "config.json").is_file():
-        print(f"building the {size} model in {path} ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "llms.tiny_model", str(path), "--size", size], check=True)
-    return path
 
 
 def load(path: str, setting: str):
@@ -63,8 +59,8 @@ def load(path: str, setting: str):
                                                     disable_mmap=True).eval()
     dtype = torch.float32 if setting in ("float32", "int8-dynamic") else torch.bfloat16
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, disable_mmap=True).eval()
-    if setting in ("bf16-packed", "int8-dynamic", "int4-quanto"):
-        return prepare_for_cpu(model, {"bf16-packed": None, "int8-dynamic": 8, "int4-quanto": 4}[setting])
+    if setting in PREPARED:
+        return prepare_for_cpu(model, PREPARED[setting])
     if setting in ("int8-quanto", "int4-quanto-head-bf16"):
         from optimum.quanto import freeze, qint4, qint8, quantize
 
@@ -76,15 +72,6 @@ def load(path: str, setting: str):
     return model
 
 
-def free_heap() -> None:
-    """Collect garbage and hand freed heap pages back to the OS, so RSS shows live memory."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def stored_bytes(model) -> tuple[int, int]:
     """Bytes of the model's state as stored (quantized data and scales included), and of its input embedding."""
     def size(value) -> int:
@@ -94,15 +81,6 @@ def stored_bytes(model) -> tuple[int, int]:
 
     embedding = model.get_input_embeddings().weight
     return sum(size(v) for v in model.state_dict().values()), embedding.numel() * embedding.element_size()
-
-
-def load_as_app(path: str, bits: int | None):
-    """Tokenizer and model exactly as the app loads them (llms.loading, memory-mapped, prepare_for_cpu)."""
-    from llms.config import LocalModelConfig
-    from llms.loading import load as load_local
-
-    loaded = load_local("bench", LocalModelConfig(backend="local", model_path=path, quantize=bits, device="cpu"))
-    return loaded.tokenizer, loaded.model
 
 
 def import_libraries(path: str, setting: str) -> None:
@@ -135,15 +113,14 @@ def measure_one(path: str, setting: str, tokens: int) -> dict:
     else:
         tokenizer, model = AutoTokenizer.from_pretrained(path), load(path, setting)
     load_s = time.perf_counter() - started
-    ids = tokenizer.apply_chat_template([{"role": "user", "content": PROMPT}], add_generation_prompt=True,
-                                        return_tensors="pt", return_dict=True)["input_ids"]
+    ids = chat_input_ids(tokenizer, [{"role": "user", "content": PROMPT}])
 
     def generate(n: int) -> float:
         return greedy_generate_seconds(model, tokenizer, ids, n)
 
     generate(tokens)  # warm-up: page every weight in, build the kernels for these shapes
     if not setting.startswith("app-"):
-        free_heap()
+        release_freed_memory()
     rss_mib = round((process.memory_info().rss - before) / 2**20)
     first = min(generate(1) for _ in range(2))
     whole = min(generate(tokens) for _ in range(2))

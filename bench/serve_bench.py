@@ -43,9 +43,8 @@ from pathlib import Path
 
 import openai
 
-from bench.timing import greedy_generate_seconds
+from bench.models import ROOT, chat_input_ids, ensure_model, greedy_generate_seconds, load_as_app
 
-ROOT = Path(__file__).resolve().parents[1]
 SYSTEMS = ["app", "one-at-a-time", "transformers-serve", "transformers-serve-cb"]
 SYSTEM_PROMPT = "Write questions about the passage, each followed by its answer from the passage."
 PASSAGES = [
@@ -60,13 +59,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def ensure_model(path: Path, size: str) -> Path:
-    if not (path / "config.json").is_file():
-        print(f"building the {size} model in {path} ...", file=sys.stderr, flush=True)
-        subprocess.run([sys.executable, "-m", "llms.tiny_model", str(path), "--size", size], check=True, cwd=ROOT)
-    return path
 
 
 def messages(i: int) -> list[dict]:
@@ -191,17 +183,12 @@ def raw_generate(model_dir: Path, tokens: int, as_the_app_loads: bool, repeats: 
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from llms.config import LocalModelConfig
-    from llms.loading import load
-
     if as_the_app_loads:
-        loaded = load("bench", LocalModelConfig(backend="local", model_path=str(model_dir), device="cpu"))
-        tokenizer, model = loaded.tokenizer, loaded.model
+        tokenizer, model = load_as_app(str(model_dir), None)
     else:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).eval()
-    ids = tokenizer.apply_chat_template(messages(0), add_generation_prompt=True, return_tensors="pt",
-                                        return_dict=True)["input_ids"]
+    ids = chat_input_ids(tokenizer, messages(0))
 
     def timed(n: int) -> float:
         return greedy_generate_seconds(model, tokenizer, ids, n)

@@ -132,18 +132,10 @@ class RemoteLLMs(ABC):
                              temperature: float | None = None) -> Iterator[str]:
         """One turn of a dialogue: streams the reply, then adds the turn to the history."""
         messages = self.create_prompt(query, prompt, self.history)
-        reply = "".join((yield from _tee(self.stream_llm(messages, max_tokens=max_tokens,
-                                                         temperature=temperature))))
-        self.history += [{"role": "user", "content": query}, {"role": "assistant", "content": reply}]
+        response = self.respond(messages, max_tokens=max_tokens, temperature=temperature)
+        yield from response
+        self.history += [{"role": "user", "content": query}, {"role": "assistant", "content": response.text()}]
 
     def clear_history(self) -> None:
         self.history = []
 
-
-def _tee(pieces: Iterator[str]):
-    """Yield each piece and return them all."""
-    seen = []
-    for piece in pieces:
-        seen.append(piece)
-        yield piece
-    return seen

@@ -94,9 +94,8 @@ def main(argv=None, *, backend: str, default_model_id: str) -> int:
                 sys.stdout.write(piece)
                 sys.stdout.flush()
             print(flush=True)
-        except ModelUnavailableError as exc:
-            print(f"\nerror: {exc.message}", file=sys.stderr)
-            return 1
         except LLMError as exc:
             print(f"\nerror: {exc.message}", file=sys.stderr)
+            if isinstance(exc, ModelUnavailableError):  # nothing more can be answered
+                return 1
     return 0

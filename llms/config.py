@@ -15,7 +15,8 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from llms.errors import ConfigError
-from llms.options import MAX_TOKENS_LIMIT
+from llms.options import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, MaxTokens, Temperature
+from qa.grounding import DEFAULT_THRESHOLD
 
 DEFAULT_LOCAL_MODEL = "zai-org/glm-edge-1.5b-chat"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -68,11 +69,12 @@ class AppConfig(_Strict):
     """The whole config file."""
 
     models: dict[str, ModelConfig] = Field(default_factory=_default_models)
-    max_tokens: int = Field(512, ge=1, le=MAX_TOKENS_LIMIT, description="Default max_tokens.")
-    temperature: float = Field(0.7, ge=0.0, le=2.0, description="Default temperature.")
+    max_tokens: MaxTokens = Field(DEFAULT_MAX_TOKENS, description="Default max_tokens.")
+    temperature: Temperature = Field(DEFAULT_TEMPERATURE, description="Default temperature.")
     prompts_db: str | None = Field(None, description="SQLite file for saved prompts (web app).")
     max_question_chars: int = Field(20000, ge=1, le=1_000_000, description="Longest text /ask accepts.")
-    grounding_threshold: float = Field(0.6, ge=0.0, le=1.0, description="Support needed to call an answer grounded.")
+    grounding_threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0,
+                                       description="Support needed to call an answer grounded.")
     reask_on_empty: bool = Field(True, description="Re-ask once with a format reminder when a reply has no pairs.")
 
 

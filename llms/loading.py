@@ -81,22 +81,21 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = resolve_device(settings.device)
-    path = str(Path(settings.model_path).expanduser()) if is_local_path(settings.model_path) else settings.model_path
+    local = is_local_path(settings.model_path)
+    path = str(Path(settings.model_path).expanduser()) if local else settings.model_path
     remote = settings.trust_remote_code
-    kwargs: dict = {"trust_remote_code": remote}
+    kwargs: dict = {"trust_remote_code": remote, "dtype": getattr(torch, settings.dtype)}
     if device == "cuda":
         kwargs["device_map"] = "cuda"
-        kwargs["dtype"] = torch.bfloat16 if settings.quantize else getattr(torch, settings.dtype)
         if settings.quantize:
             from transformers import BitsAndBytesConfig
 
+            kwargs["dtype"] = torch.bfloat16
             kwargs["quantization_config"] = BitsAndBytesConfig(
                 load_in_4bit=settings.quantize == 4, load_in_8bit=settings.quantize == 8,
                 bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
-    else:
-        # Dynamic int8 needs float32 weights; quanto computes in bf16.
-        quantized = {8: torch.float32, 4: torch.bfloat16}
-        kwargs["dtype"] = quantized[settings.quantize] if settings.quantize else getattr(torch, settings.dtype)
+    elif settings.quantize:  # dynamic int8 needs float32 weights; quanto computes in bf16
+        kwargs["dtype"] = {8: torch.float32, 4: torch.bfloat16}[settings.quantize]
     log.info("loading %s from %s on %s (quantize=%s)", model_id, path, device, settings.quantize)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
@@ -108,7 +107,7 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
                 f"models.{model_id}.trust_remote_code to true and trust that code.") from None
         raise ModelUnavailableError(f"cannot load models.{model_id} from {path}: {exc}") from None
     except OSError as exc:
-        where = "this folder" if is_local_path(settings.model_path) else "the Hugging Face hub or its local cache"
+        where = "this folder" if local else "the Hugging Face hub or its local cache"
         raise ModelUnavailableError(
             f"cannot load models.{model_id} from {path} ({where}): {_first_line(exc).rstrip('.')}. "
             f"Download the checkpoint on a connected machine (huggingface-cli download {settings.model_path}) "
@@ -129,9 +128,6 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
 def prepare_for_cpu(model, bits: int | None):
     """Quantize (8 or 4 bits) or pack (None) a loaded model's Linear layers for CPU inference, then give
     back the memory the replaced weights held."""
-    import ctypes
-    import gc
-
     import torch
 
     if bits is None:
@@ -156,12 +152,21 @@ def prepare_for_cpu(model, bits: int | None):
     for param in model.parameters():
         if type(param.data) is torch.Tensor:
             param.data = param.data.clone()
-    gc.collect()
-    try:  # glibc keeps freed heap pages (int8's float32 starting copy) unless asked to return them
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
+    release_freed_memory()
     return model
+
+
+def release_freed_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the OS: glibc keeps them (such as int8's float32
+    starting copy) unless asked, and they would count as resident."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:  # not glibc
+        pass
 
 
 def _first_line(exc: Exception) -> str:

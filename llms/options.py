@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llms.errors import InvalidRequestError
 
 MAX_TOKENS_LIMIT = 8192
+DEFAULT_MAX_TOKENS = 512
+DEFAULT_TEMPERATURE = 0.7
+
+# The bounds every place that takes these options shares (options, config defaults, /ask).
+MaxTokens = Annotated[int, Field(ge=1, le=MAX_TOKENS_LIMIT)]
+Temperature = Annotated[float, Field(ge=0.0, le=2.0)]
+TopP = Annotated[float, Field(gt=0.0, le=1.0)]
 
 
 class GenerationOptions(BaseModel):
@@ -14,9 +23,9 @@ class GenerationOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_tokens: int = Field(512, ge=1, le=MAX_TOKENS_LIMIT, description="Most tokens to generate.")
-    temperature: float = Field(0.7, ge=0.0, le=2.0, description="0 means greedy decoding.")
-    top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    max_tokens: MaxTokens = Field(DEFAULT_MAX_TOKENS, description="Most tokens to generate.")
+    temperature: Temperature = Field(DEFAULT_TEMPERATURE, description="0 means greedy decoding.")
+    top_p: TopP = Field(1.0, description="Nucleus sampling mass.")
     stop: list[str] = Field(default_factory=list, max_length=4, description="Strings that end the reply.")
     seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Sampling seed, for repeatable replies.")
 

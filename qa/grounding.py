@@ -29,9 +29,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_IS_CJK = re.compile(rf"[{_CJK}]")
-_RUN = re.compile(rf"[{_CJK}]+|(?:(?![{_CJK}])[^\W_])+")
+from qa.language import CJK_RANGES, IS_CJK
+
+DEFAULT_THRESHOLD = 0.6  # support an answer needs to count as grounded (bench/README.md, "Threshold")
+_RUN = re.compile(rf"[{CJK_RANGES}]+|(?:(?![{CJK_RANGES}])[^\W_])+")
 _CHINESE_NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _STOPWORDS = frozenset("""
     a an the of in on at to for from by with and or as is are was were be been being it its this that these
@@ -59,7 +60,7 @@ class _Unit:
     follower: str = ""  # for a number with the word after it ("2016 season"): that word
 
 
-def ground(pairs: list[dict], source: str, threshold: float = 0.6) -> list[dict]:
+def ground(pairs: list[dict], source: str, threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
     """Each pair with `grounded` (bool), `support` (0..1) and `evidence` (a span of `source`) added."""
     index = _SourceIndex(source)
     return [{**pair, **index.check(str(pair.get("answer", "")), str(pair.get("question", "")), threshold)}
@@ -81,9 +82,7 @@ def _normalize(text: str) -> tuple[str, list[int]]:
             origin.append(at)
     # Spaces next to Chinese characters carry no meaning: "北 京" reads as "北京".
     keep = [i for i, char in enumerate(chars) if char != " " or not (
-        (i and _IS_CJK.match(chars[i - 1])) or (i + 1 < len(chars) and _IS_CJK.match(chars[i + 1])))]
-    while keep and chars[keep[0]] == " ":
-        keep.pop(0)
+        (i and IS_CJK.match(chars[i - 1])) or (i + 1 < len(chars) and IS_CJK.match(chars[i + 1])))]
     while keep and chars[keep[-1]] == " ":
         keep.pop()
     return "".join(chars[i] for i in keep), [origin[i] for i in keep]
@@ -96,22 +95,22 @@ def _numbers_with_words(normal: str):
         number = found.group()
         if not (number.isdigit() or number in _NUMBER_WORDS):
             continue
-        word = after.group()[:1] if _IS_CJK.match(after.group()) else after.group()
+        word = after.group()[:1] if IS_CJK.match(after.group()) else after.group()
         gap = normal[found.end():after.start()]
-        if (gap == "" and _IS_CJK.match(word)) or (gap == " " and word not in _STOPWORDS and not word.isdigit()
-                                                     and word not in _NUMBER_WORDS and not _IS_CJK.match(word)):
+        if (gap == "" and IS_CJK.match(word)) or (gap == " " and word not in _STOPWORDS and not word.isdigit()
+                                                     and word not in _NUMBER_WORDS and not IS_CJK.match(word)):
             yield f"{_NUMBER_WORDS.get(number, number)}{gap}{word}", found.start(), after.start() + len(word), word
 
 
 def _units(normal: str, original: str) -> list[_Unit]:
-    """The answer's units to look for: content words, Chinese character pairs, numbers and names."""
+    """The answer's units to look for (in `normal` with its fillers blanked): content words, Chinese
+    character pairs, numbers and names."""
     names = {word.casefold() for word in re.findall(r"\b[A-Z][\w'-]*", original)} - _STOPWORDS
-    normal = _FILLERS.sub(lambda found: " " * len(found.group()), normal)
     units = [_Unit(found.group(), found.start(), found.end(), 1.0, True)
              for found in _NUMBER_PHRASE.finditer(normal)]
     for found in _RUN.finditer(normal):
         run, start = found.group(), found.start()
-        if _IS_CJK.match(run):
+        if IS_CJK.match(run):
             for i in range(max(len(run) - 1, 1)):
                 pair = run[i:i + 2]
                 weight = 0.5 if set(pair) & _STOP_CHARS else 1.0
@@ -130,7 +129,7 @@ def _unit_keys(normal: str) -> dict[str, list[int]]:
     places: dict[str, list[int]] = {}
     for found in _RUN.finditer(normal):
         run, start = found.group(), found.start()
-        if _IS_CJK.match(run):
+        if IS_CJK.match(run):
             for i in range(len(run)):
                 places.setdefault(run[i], []).append(start + i)
                 if i + 1 < len(run):
@@ -143,7 +142,7 @@ def _unit_keys(normal: str) -> dict[str, list[int]]:
 
 
 def _word_char(char: str) -> bool:
-    return char.isalnum() and not _IS_CJK.match(char)
+    return char.isalnum() and not IS_CJK.match(char)
 
 
 class _SourceIndex:
@@ -162,7 +161,8 @@ class _SourceIndex:
         asked_normal = _normalize(question)[0]
         asked_keys = set(_unit_keys(asked_normal))
         # A number must stand by the word it stands by in the source, if the source has that word at all.
-        units = [unit for unit in _units(normal, answer) if not unit.follower or unit.follower in self.places]
+        content = _FILLERS.sub(lambda found: " " * len(found.group()), normal)  # same length as `normal`
+        units = [unit for unit in _units(content, answer) if not unit.follower or unit.follower in self.places]
         asked_keys |= {unit.text for unit in units
                        if _NUMBER_PHRASE.fullmatch(unit.text) and unit.text in asked_normal}
         own = [unit for unit in units if unit.text not in asked_keys]
@@ -176,14 +176,14 @@ class _SourceIndex:
                    for at in range(unit.start, unit.end)}
         covered |= {at for at, char in enumerate(normal) if char in _STOP_CHARS}
         # A character pair bridging matched text (a question word, then a word of the source) is matched too.
-        found |= {unit for unit in own if _IS_CJK.match(unit.text)
+        found |= {unit for unit in own if IS_CJK.match(unit.text)
                   and all(at in covered for at in range(unit.start, unit.end))}
         support = sum(unit.weight for unit in own if unit in found) / sum(unit.weight for unit in own)
         critical = [unit for unit in own if unit.critical]
         missing = [unit for unit in critical if unit not in found]
         if missing:
             support *= (1 - len(missing) / len(critical)) ** 2
-        support *= 0.5 ** self._unmatched_runs(normal, covered)
+        support *= 0.5 ** self._unmatched_runs(content, covered)
         start, end = self._widen(asked_keys, start, end, window)
         return self._verdict(support, support >= threshold and not missing, start, end)
 
@@ -202,11 +202,10 @@ class _SourceIndex:
         return None
 
     @staticmethod
-    def _unmatched_runs(normal: str, covered: set[int]) -> int:
-        """Runs of two or more Chinese characters, not fillers, that matched nothing."""
-        normal = _FILLERS.sub(lambda found: " " * len(found.group()), normal)
-        runs = re.finditer(rf"[{_CJK}]{{2,}}", "".join(
-            " " if at in covered or normal[at] in _STOP_CHARS else char for at, char in enumerate(normal)))
+    def _unmatched_runs(content: str, covered: set[int]) -> int:
+        """Runs of two or more Chinese characters (fillers blanked in `content`) that matched nothing."""
+        runs = re.finditer(rf"[{CJK_RANGES}]{{2,}}", "".join(
+            " " if at in covered or char in _STOP_CHARS else char for at, char in enumerate(content)))
         return sum(1 for _ in runs)
 
     def _best_window(self, units: list[_Unit], window: int) -> tuple[set[_Unit], int, int]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import prompts
 from llms.base import Message, RemoteLLMs, Response
-from qa.grounding import ground
+from qa.grounding import DEFAULT_THRESHOLD, ground
 from qa.language import detect_language
 from qa.parse import ParseResult, parse_reply
 
@@ -40,7 +40,7 @@ class Extraction:
     prompt: str | None = None
     history: list[Message] = field(default_factory=list)
     options: dict = field(default_factory=dict)
-    grounding_threshold: float = 0.6
+    grounding_threshold: float = DEFAULT_THRESHOLD
     reask_on_empty: bool = True
 
     def __post_init__(self):
