@@ -8,6 +8,11 @@ knowing where it came from. Messages never contain an API key.
 from __future__ import annotations
 
 
+def error_body(message: str, type_: str, param: str | None = None) -> dict:
+    """The OpenAI-style error body `{"error": {"message", "type", "param"}}`."""
+    return {"error": {"message": message, "type": type_, "param": param}}
+
+
 class LLMError(Exception):
     """Base of every error the model layer raises on purpose."""
 
@@ -20,7 +25,7 @@ class LLMError(Exception):
         self.param = param
 
     def to_dict(self) -> dict:
-        return {"error": {"message": self.message, "type": self.type, "param": self.param}}
+        return error_body(self.message, self.type, self.param)
 
 
 class ConfigError(LLMError):

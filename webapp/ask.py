@@ -10,25 +10,23 @@ whole result (the same JSON as a non-streaming reply), or an `error` frame
 from __future__ import annotations
 
 import json
-import logging
 from typing import Literal
 
 from flask import Blueprint, Response, jsonify, stream_with_context
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
-from llms.errors import InvalidRequestError, LLMError
-from llms.options import MAX_TOKENS_LIMIT
+from llms.errors import InvalidRequestError
+from llms.options import MaxTokens, Temperature, TopP
 from qa.pipeline import Extraction
+from qa.store import TEXT_MAX
 from webapp.body import read_body
 from webapp.disconnect import cancel_if_client_leaves
-from webapp.errors import error_body
+from webapp.errors import mid_stream_error
 from webapp.sse import SSE_HEADERS, sse
 from webapp.state import state
 
-log = logging.getLogger(__name__)
 bp = Blueprint("ask", __name__)
 
-PROMPT_MAX = 20000
 HISTORY_MAX = 50
 
 
@@ -43,12 +41,10 @@ class AskRequest(BaseModel):
 
     question: StrictStr = Field(min_length=1)
     model: str | None = Field(None, max_length=100)
-    prompt: str | None = Field(None, max_length=PROMPT_MAX)
-    max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_LIMIT,
-                                   validation_alias=AliasChoices("max_tokens", "param1"))
-    temperature: float | None = Field(None, ge=0.0, le=2.0,
-                                      validation_alias=AliasChoices("temperature", "param2"))
-    top_p: float | None = Field(None, gt=0.0, le=1.0)
+    prompt: str | None = Field(None, max_length=TEXT_MAX)  # a saved prompt must fit
+    max_tokens: MaxTokens | None = Field(None, validation_alias=AliasChoices("max_tokens", "param1"))
+    temperature: Temperature | None = Field(None, validation_alias=AliasChoices("temperature", "param2"))
+    top_p: TopP | None = None
     history: list[Turn] = Field(default_factory=list, max_length=HISTORY_MAX)
     stream: bool = False
 
@@ -69,10 +65,7 @@ class AskRequest(BaseModel):
 def ask():
     app_state = state()
     body = read_body()
-    try:
-        req = AskRequest.model_validate(body)
-    except json.JSONDecodeError:
-        raise InvalidRequestError("history: must be a JSON list of {role, content}", param="history") from None
+    req = AskRequest.model_validate(body)
     limit = app_state.config.max_question_chars
     if len(req.question) > limit:
         raise InvalidRequestError(f"question: longer than {limit} characters; split the text.", param="question")
@@ -98,11 +91,8 @@ def ask():
             for event in pieces:
                 yield frame(*event)
             yield sse(extraction.result(), "done")
-        except LLMError as exc:
-            yield sse(exc.to_dict(), "error")
-        except Exception:  # after the headers went out, an error frame is all we can send
-            log.exception("generation failed mid-stream")
-            yield sse(error_body("Generation failed; the server log has the details.", "server_error"), "error")
+        except Exception as exc:  # after the headers went out, an error frame is all we can send
+            yield sse(mid_stream_error(exc), "error")
         finally:
             extraction.cancel()
             pieces.close()

@@ -8,7 +8,7 @@ from flask import Flask, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from llms.errors import LLMError, ServerBusyError
+from llms.errors import LLMError, ServerBusyError, error_body
 from llms.options import invalid_request
 
 log = logging.getLogger(__name__)
@@ -17,8 +17,13 @@ _HTTP_TYPES = {400: "invalid_request_error", 404: "not_found", 405: "method_not_
                413: "request_too_large", 415: "invalid_request_error"}
 
 
-def error_body(message: str, type_: str, param: str | None = None) -> dict:
-    return {"error": {"message": message, "type": type_, "param": param}}
+def mid_stream_error(exc: Exception) -> dict:
+    """The error body for a failure after a stream began, when only a frame can still be sent;
+    an unexpected one is logged with its trace and described without it."""
+    if isinstance(exc, LLMError):
+        return exc.to_dict()
+    log.error("generation failed mid-stream", exc_info=exc)
+    return error_body("Generation failed; the server log has the details.", "server_error")
 
 
 def llm_error_response(exc: LLMError):

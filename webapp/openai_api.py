@@ -11,7 +11,6 @@ followed by `[DONE]`.
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from typing import Literal
@@ -21,14 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
 from llms.base import RemoteLLMs
-from llms.errors import InvalidRequestError, LLMError, UnknownModelError
+from llms.errors import InvalidRequestError, UnknownModelError
 from webapp.body import read_body
 from webapp.disconnect import cancel_if_client_leaves
-from webapp.errors import error_body
+from webapp.errors import mid_stream_error
 from webapp.sse import SSE_HEADERS, sse
 from webapp.state import state
 
-log = logging.getLogger(__name__)
 bp = Blueprint("openai_api", __name__, url_prefix="/v1")
 
 STARTED = int(time.time())  # the `created` time of every listed model
@@ -199,11 +197,8 @@ def chat_completions():
             yield chunk({}, response.finish_reason)
             if include_usage:
                 yield sse({**chunk_head, "choices": [], "usage": response.usage.to_dict()})
-        except LLMError as exc:
-            yield sse(exc.to_dict())
-        except Exception:  # after the headers went out, an error frame is all we can send
-            log.exception("generation failed mid-stream")
-            yield sse(error_body("Generation failed; the server log has the details.", "server_error"))
+        except Exception as exc:  # after the headers went out, an error frame is all we can send
+            yield sse(mid_stream_error(exc))
         finally:
             if response.finish_reason is None:  # the client went away, or generation failed
                 response.cancel()

@@ -3,6 +3,7 @@
 import pytest
 
 import prompts
+from llms.errors import LLMError
 from tests.webapp.sse import parse_events
 
 
@@ -139,3 +140,23 @@ def test_unknown_route_and_method_are_json(client):
     assert client.get("/nope").json["error"]["type"] == "not_found"
     r = client.get("/ask")
     assert r.status_code == 405 and r.json["error"]["type"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("failure, expected", [
+    (LLMError("The model failed mid-reply."),
+     {"message": "The model failed mid-reply.", "type": "server_error", "param": None}),
+    (RuntimeError("secret internals at /srv/model"),
+     {"message": "Generation failed; the server log has the details.", "type": "server_error", "param": None}),
+])
+def test_a_failure_after_the_stream_began_is_an_error_frame(app, client, monkeypatch, failure, expected):
+    chatglm = app.extensions["qapair"].registry.get("chatglm")
+
+    def failing(messages, options, response):
+        yield "partial"
+        raise failure
+
+    monkeypatch.setattr(chatglm, "execute", failing)
+    r = client.post("/ask", json={"question": "hi", "model": "chatglm", "stream": True})
+    events = parse_events(r.get_data(as_text=True))
+    assert r.status_code == 200 and events[0] == ("delta", {"text": "partial"})
+    assert events[-1] == ("error", {"error": expected})
