@@ -90,18 +90,19 @@ async function send() {
   controller = new AbortController();
   setBusy(true);
   let answer = "";
+  const shown = text.appendChild(document.createTextNode("")); // grows by each piece, not rewritten
   try {
     const result = await streamAsk(body, {
       signal: controller.signal,
       onDelta: (piece) => {
         const follow = nearBottom(); // a reader who scrolled up is left where they are
         answer += piece;
-        text.textContent = answer;
+        shown.appendData(piece);
         if (follow) log.scrollTop = log.scrollHeight;
       },
       onReask: (notice) => {
         answer = "";
-        text.textContent = "";
+        shown.data = "";
         text.before(el("p", { className: "reask" }, notice));
       },
     });

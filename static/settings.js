@@ -3,9 +3,6 @@
 import { $, el } from "./dom.js";
 import { t } from "./i18n.js";
 
-// The preset family when the server does not name one: remote endpoints get ChatGPT's, local GLMs ChatGLM's.
-const FAMILY_BY_BACKEND = { openai: "chatgpt", local: "chatglm" };
-
 let models = [];
 
 /** A range slider and a number box that mirror each other; values snap to the range's bounds and step. */
@@ -70,7 +67,7 @@ export function showModels({ data, defaults }) {
 export function currentModel() {
   const m = models.find((x) => x.id === $("#model").value);
   if (!m) return null;
-  return { id: m.id, name: m.name, family: m.family || FAMILY_BY_BACKEND[m.backend] || "chatgpt", language: m.language || null };
+  return { id: m.id, name: m.name, family: m.family, language: m.language || null };
 }
 
 export function generationOptions() {
