@@ -17,7 +17,8 @@ class LiveServer:
 
     def __init__(self, app: Flask):
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.host, self.port = "127.0.0.1", self._server.server_port
+        self.url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> "LiveServer":

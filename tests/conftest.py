@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llms.config import AppConfig
+from llms.registry import Registry
 from llms.tiny_model import build
 from tests.openai_server import OpenAIServer
 from webapp import create_app
@@ -41,10 +42,14 @@ def make_config(tiny_model_path: str, openai_base_url: str, **extra) -> AppConfi
 
 
 @pytest.fixture()
-def app(tmp_path, tiny_model_path, openai_server):
-    openai_server.reset()
-    config = make_config(tiny_model_path, openai_server.base_url)
-    config = config.model_copy(update={"prompts_db": str(tmp_path / "prompts.sqlite")})
+def registry(openai_stub, tiny_model_path):
+    """The models of make_config: "chatgpt" talks to the stub, "chatglm" is the tiny model."""
+    return Registry(make_config(tiny_model_path, openai_stub.base_url))
+
+
+@pytest.fixture()
+def app(tmp_path, tiny_model_path, openai_stub):
+    config = make_config(tiny_model_path, openai_stub.base_url, prompts_db=str(tmp_path / "prompts.sqlite"))
     return create_app({"TESTING": True, "QAPAIR_CONFIG": config})
 
 

@@ -176,7 +176,7 @@ def test_prompt_follows_model_and_language(page, openai_stub):
     assert "preset for the text's language is used" in page.text_content("#prompt-hint")
 
 
-def test_save_overwrite_and_delete_a_prompt(page, live):
+def test_save_overwrite_and_delete_a_prompt(page):
     page.fill("#prompt", "Ask about dates only.")
     page.fill("#prompt-name", "Dates")
     page.click("#save-prompt")

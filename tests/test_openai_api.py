@@ -12,7 +12,6 @@ import http.client
 import json
 import socket
 import threading
-import time
 
 import openai
 import pytest
@@ -20,11 +19,9 @@ import pytest
 from llms.config import AppConfig
 from llms.errors import LLMError
 from tests.browser_server import LiveServer
+from tests.helpers import QUESTIONS, wait_until
 from tests.webapp.sse import parse_events
 from webapp import create_app
-
-QUESTIONS = ["What is the capital of China?", "长江有多长？", "Name three rivers.", "Write a question about foxes."]
-
 
 @pytest.fixture(scope="module")
 def app(tiny_model_path, tmp_path_factory):
@@ -57,12 +54,6 @@ def local_model(app, model_id):
 def ask(client, question, model="chatglm", **params):
     return client.chat.completions.create(model=model, messages=[{"role": "user", "content": question}], **params)
 
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.02)
 
 
 def test_lists_the_local_models_only(client):
@@ -185,11 +176,18 @@ def test_a_full_queue_answers_503_with_retry_after(client):
     assert busy.value.body["type"] == "server_busy"
 
 
-def test_a_client_that_disconnects_frees_its_slot(app, client, monkeypatch):
+@pytest.fixture()
+def narrow_responses(app, monkeypatch):
+    """The "narrow" model, and a list that collects each Response it makes."""
     narrow = local_model(app, "narrow")
     responses = []
     respond = narrow.respond
     monkeypatch.setattr(narrow, "respond", lambda *a, **kw: responses.append(respond(*a, **kw)) or responses[-1])
+    return narrow, responses
+
+
+def test_a_client_that_disconnects_frees_its_slot(client, narrow_responses):
+    narrow, responses = narrow_responses
     with ask(client, QUESTIONS[0], model="narrow", max_tokens=3000, temperature=0, stream=True) as stream:
         chunks = iter(stream)
         next(chunks), next(chunks)
@@ -203,15 +201,11 @@ def test_a_client_that_disconnects_frees_its_slot(app, client, monkeypatch):
     ("/v1/chat/completions", {"model": "narrow", "messages": [{"role": "user", "content": QUESTIONS[0]}]}),
     ("/ask", {"model": "narrow", "question": QUESTIONS[0]}),
 ])
-def test_a_client_that_hangs_up_on_a_plain_reply_frees_its_slot(app, server, client, monkeypatch, path, body):
-    narrow = local_model(app, "narrow")
-    responses = []
-    respond = narrow.respond
-    monkeypatch.setattr(narrow, "respond", lambda *a, **kw: responses.append(respond(*a, **kw)) or responses[-1])
+def test_a_client_that_hangs_up_on_a_plain_reply_frees_its_slot(server, client, narrow_responses, path, body):
+    narrow, responses = narrow_responses
     payload = json.dumps({**body, "max_tokens": 3000, "temperature": 0}).encode()
-    host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+    with socket.create_connection((server.host, server.port), timeout=30) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {server.host}\r\nContent-Type: application/json\r\n"
                      f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
         wait_until(lambda: responses and narrow.engine.pending == 1)
     wait_until(lambda: narrow.engine.pending == 0)
@@ -220,7 +214,7 @@ def test_a_client_that_hangs_up_on_a_plain_reply_frees_its_slot(app, server, cli
     assert ask(client, QUESTIONS[1], model="narrow", max_tokens=4).choices[0].finish_reason
 
 
-def test_an_error_after_the_stream_began_is_an_error_frame_then_done(app, server, monkeypatch):
+def test_an_error_after_the_stream_began_is_an_error_frame_then_done(app, server, client, monkeypatch):
     chatglm = local_model(app, "chatglm")
 
     def failing(messages, options, response):
@@ -228,8 +222,7 @@ def test_an_error_after_the_stream_began_is_an_error_frame_then_done(app, server
         raise LLMError("The model failed mid-reply.")
 
     monkeypatch.setattr(chatglm, "execute", failing)
-    host, port = server.url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
     connection.request("POST", "/v1/chat/completions", headers={"Content-Type": "application/json"},
                        body=json.dumps({"model": "chatglm", "stream": True,
                                         "messages": [{"role": "user", "content": "hi"}]}))
@@ -240,4 +233,4 @@ def test_an_error_after_the_stream_began_is_an_error_frame_then_done(app, server
     assert events[-2] == {"error": {"message": "The model failed mid-reply.", "type": "server_error", "param": None}}
     assert events[-1] == "[DONE]"
     with pytest.raises(openai.APIError, match="failed mid-reply"):
-        list(ask(openai.OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0), "hi", stream=True))
+        list(ask(client, "hi", stream=True))

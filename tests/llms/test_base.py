@@ -9,8 +9,8 @@ from llms.registry import Registry
 from tests.conftest import make_config
 
 
-def test_create_prompt_orders_system_history_user(openai_stub, tiny_model_path):
-    model = Registry(make_config(tiny_model_path, openai_stub.base_url)).get("chatgpt")
+def test_create_prompt_orders_system_history_user(registry):
+    model = registry.get("chatgpt")
     history = [{"role": "user", "content": "u1"}, {"role": "assistant", "content": "a1"}]
     assert model.create_prompt("u2", "sys", history) == [
         {"role": "system", "content": "sys"}, *history, {"role": "user", "content": "u2"}]
@@ -19,8 +19,8 @@ def test_create_prompt_orders_system_history_user(openai_stub, tiny_model_path):
 
 @pytest.mark.parametrize("field,value", [("max_tokens", 0), ("max_tokens", 10_000), ("temperature", -0.1),
                                          ("temperature", 2.5), ("top_p", 0), ("max_tokens", "many")])
-def test_options_out_of_bounds_are_typed_errors(openai_stub, tiny_model_path, field, value):
-    model = Registry(make_config(tiny_model_path, openai_stub.base_url)).get("chatgpt")
+def test_options_out_of_bounds_are_typed_errors(registry, field, value):
+    model = registry.get("chatgpt")
     with pytest.raises(InvalidRequestError) as err:
         model.respond([{"role": "user", "content": "x"}], **{field: value})
     assert err.value.param == field
@@ -34,8 +34,8 @@ def test_options_default_from_config(openai_stub, tiny_model_path):
     assert model.options(temperature=1.1).temperature == 1.1
 
 
-def test_interactive_dialogue_keeps_history(openai_stub, tiny_model_path):
-    model = Registry(make_config(tiny_model_path, openai_stub.base_url)).get("chatgpt")
+def test_interactive_dialogue_keeps_history(registry, openai_stub):
+    model = registry.get("chatgpt")
     openai_stub.replies += ["first reply", "second reply"]
     assert "".join(model.interactive_dialogue("one", "sys")) == "first reply"
     assert "".join(model.interactive_dialogue("two", "sys")) == "second reply"
@@ -47,8 +47,7 @@ def test_interactive_dialogue_keeps_history(openai_stub, tiny_model_path):
     assert openai_stub.requests[-1]["messages"] == [{"role": "user", "content": "three"}]
 
 
-def test_registry_unknown_id_lists_known_ones(tiny_model_path, openai_stub):
-    registry = Registry(make_config(tiny_model_path, openai_stub.base_url))
+def test_registry_unknown_id_lists_known_ones(registry):
     with pytest.raises(UnknownModelError) as err:
         registry.get("gpt-9")
     assert err.value.known == ["chatgpt", "chatglm"]
@@ -56,8 +55,7 @@ def test_registry_unknown_id_lists_known_ones(tiny_model_path, openai_stub):
     assert err.value.status == 404
 
 
-def test_registry_accepts_original_numeric_ids(tiny_model_path, openai_stub):
-    registry = Registry(make_config(tiny_model_path, openai_stub.base_url))
+def test_registry_accepts_original_numeric_ids(registry):
     assert registry.get("1").model_id == "chatgpt"
     assert registry.get("2").model_id == "chatglm"
 

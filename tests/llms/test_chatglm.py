@@ -1,5 +1,6 @@
 """ChatGLMLLM on the tiny random GLM-4: loading, quantization, chat template, streaming, errors."""
 
+import functools
 import json
 import shutil
 
@@ -15,13 +16,19 @@ def local(path, **settings) -> ChatGLMLLM:
 
 
 @pytest.fixture(scope="module")
-def glm(tiny_model_path):
-    return local(tiny_model_path)
+def quantized(tiny_model_path):
+    """The tiny model with a quantize setting (None, 8 or 4), each made once for the module."""
+    return functools.cache(lambda bits: local(tiny_model_path, quantize=bits))
+
+
+@pytest.fixture(scope="module")
+def glm(quantized):
+    return quantized(None)
 
 
 @pytest.mark.parametrize("quantize", [None, 8, 4])
-def test_answers_with_each_quantize_setting(tiny_model_path, quantize):
-    model = local(tiny_model_path, quantize=quantize)
+def test_answers_with_each_quantize_setting(quantized, quantize):
+    model = quantized(quantize)
     response = model.respond(model.create_prompt("What is the capital of China?", "Answer briefly."),
                              max_tokens=8, temperature=0)
     text = response.text()
@@ -33,20 +40,20 @@ def test_answers_with_each_quantize_setting(tiny_model_path, quantize):
         assert response.usage.completion_tokens == 8
 
 
-def test_quantization_replaces_linear_layers_and_the_input_embedding(tiny_model_path):
+def test_quantization_replaces_linear_layers_and_the_input_embedding(glm, quantized):
     import torch
 
     from llms import packed_linear
     from llms.int8_embedding import Int8Embedding
     from llms.packed_linear import PackedLinear
 
-    plain = local(tiny_model_path).load().model
+    plain = glm.load().model
     ids = torch.tensor([[5, 17, 300]])
     for bits in (8, 4):
-        quantized = local(tiny_model_path, quantize=bits).load().model
-        layer = quantized.model.layers[0].mlp.down_proj
+        model = quantized(bits).load().model
+        layer = model.model.layers[0].mlp.down_proj
         assert type(layer) is not torch.nn.Linear, bits
-        embedding = quantized.get_input_embeddings()
+        embedding = model.get_input_embeddings()
         assert isinstance(embedding, Int8Embedding), bits
         expected = plain.get_input_embeddings()(ids).float()
         assert torch.allclose(embedding(ids).float(), expected, atol=expected.abs().max().item() / 100), bits
@@ -54,10 +61,10 @@ def test_quantization_replaces_linear_layers_and_the_input_embedding(tiny_model_
     assert type(plain.model.layers[0].mlp.down_proj) is expected
 
 
-def test_dtype_setting_chooses_the_unquantized_weights_type(tiny_model_path):
+def test_dtype_setting_chooses_the_unquantized_weights_type(glm, tiny_model_path):
     import torch
 
-    assert local(tiny_model_path).load().model.dtype == torch.bfloat16
+    assert glm.load().model.dtype == torch.bfloat16
     model = local(tiny_model_path, dtype="float32")
     assert model.load().model.dtype == torch.float32
     assert model.request_llm(model.create_prompt("hi", "Answer."), max_tokens=4, temperature=0)

@@ -5,13 +5,11 @@ import pytest
 from llms import errors
 from llms.chatgpt import ChatGPTLLM
 from llms.config import OpenAIModelConfig
-from llms.registry import Registry
-from tests.conftest import make_config
 
 
 @pytest.fixture()
-def model(openai_stub, tiny_model_path):
-    return Registry(make_config(tiny_model_path, openai_stub.base_url)).get("chatgpt")
+def model(registry):
+    return registry.get("chatgpt")
 
 
 def test_prompt_and_options_arrive_as_sent(model, openai_stub):

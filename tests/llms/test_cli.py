@@ -21,11 +21,20 @@ def write_config(tmp_path, raw) -> Path:
     return path
 
 
-def test_chatgpt_dialogue_keeps_and_clears_history(tmp_path, openai_stub):
-    config = write_config(tmp_path, {"models": {"chatgpt": {
+@pytest.fixture()
+def chatgpt_config(tmp_path, openai_stub):
+    return write_config(tmp_path, {"models": {"chatgpt": {
         "backend": "openai", "base_url": openai_stub.base_url, "api_key": "k", "max_retries": 0}}})
+
+
+@pytest.fixture()
+def chatglm_config(tmp_path, tiny_model_path):
+    return write_config(tmp_path, {"models": {"chatglm": {"backend": "local", "model_path": tiny_model_path}}})
+
+
+def test_chatgpt_dialogue_keeps_and_clears_history(chatgpt_config, openai_stub):
     openai_stub.replies += ["reply one", "reply two", "reply three"]
-    result = run_cli("llms.chatgpt", config, "first\nsecond\n/clear\nthird\nquit\nnever sent\n",
+    result = run_cli("llms.chatgpt", chatgpt_config, "first\nsecond\n/clear\nthird\nquit\nnever sent\n",
                      "--max_tokens", "50", "--temperature", "0.2", "--prompt", "chatgpt_en")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["reply one", "reply two", "(conversation cleared)", "reply three"]
@@ -37,26 +46,21 @@ def test_chatgpt_dialogue_keeps_and_clears_history(tmp_path, openai_stub):
     assert (second["max_tokens"], second["temperature"]) == (50, 0.2)
 
 
-def test_default_prompt_follows_the_language_of_each_message(tmp_path, openai_stub):
-    config = write_config(tmp_path, {"models": {"chatgpt": {
-        "backend": "openai", "base_url": openai_stub.base_url, "api_key": "k", "max_retries": 0}}})
-    result = run_cli("llms.chatgpt", config, "长江是中国最长的河流。\n")
+def test_default_prompt_follows_the_language_of_each_message(chatgpt_config, openai_stub):
+    result = run_cli("llms.chatgpt", chatgpt_config, "长江是中国最长的河流。\n")
     assert result.returncode == 0, result.stderr
     assert openai_stub.requests[-1]["messages"][0]["content"].startswith("你是一名擅长出阅读理解题的专家")
 
 
-def test_prompt_from_a_file(tmp_path, openai_stub):
-    config = write_config(tmp_path, {"models": {"chatgpt": {
-        "backend": "openai", "base_url": openai_stub.base_url, "api_key": "k", "max_retries": 0}}})
+def test_prompt_from_a_file(tmp_path, chatgpt_config, openai_stub):
     (tmp_path / "mine.txt").write_text("My own system prompt.\n")
-    result = run_cli("llms.chatgpt", config, "hello\n", "--prompt", str(tmp_path / "mine.txt"))
+    result = run_cli("llms.chatgpt", chatgpt_config, "hello\n", "--prompt", str(tmp_path / "mine.txt"))
     assert result.returncode == 0, result.stderr
     assert openai_stub.requests[-1]["messages"][0] == {"role": "system", "content": "My own system prompt."}
 
 
-def test_chatglm_dialogue_streams_and_ends_on_eof(tmp_path, tiny_model_path):
-    config = write_config(tmp_path, {"models": {"chatglm": {"backend": "local", "model_path": tiny_model_path}}})
-    result = run_cli("llms.chatglm", config, "hello\n你好\n", "--max_tokens", "5", "--temperature", "0")
+def test_chatglm_dialogue_streams_and_ends_on_eof(chatglm_config):
+    result = run_cli("llms.chatglm", chatglm_config, "hello\n你好\n", "--max_tokens", "5", "--temperature", "0")
     assert result.returncode == 0, result.stderr
     replies = result.stdout.splitlines()
     assert len(replies) == 2 and all(replies)
@@ -87,8 +91,7 @@ def test_bad_config_prints_one_line_and_exits_2(tmp_path, raw, expected):
     assert str(config) in lines[0] and expected in lines[0]
 
 
-def test_bad_option_exits_2(tmp_path, tiny_model_path):
-    config = write_config(tmp_path, {"models": {"chatglm": {"backend": "local", "model_path": tiny_model_path}}})
-    result = run_cli("llms.chatglm", config, "", "--temperature", "5")
+def test_bad_option_exits_2(chatglm_config):
+    result = run_cli("llms.chatglm", chatglm_config, "", "--temperature", "5")
     assert result.returncode == 2
     assert "temperature" in result.stderr

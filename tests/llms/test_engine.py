@@ -8,7 +8,6 @@ greedy picks, so only float32 lets batched output be compared with unbatched.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import torch
@@ -21,9 +20,7 @@ from llms.engine import GenerationEngine, _Request
 from llms.errors import ServerBusyError
 from llms.loading import LoadedModel
 from llms.options import GenerationOptions
-
-QUESTIONS = ["What is the capital of China?", "长江有多长？", "Name three rivers.", "Write a question about foxes."]
-
+from tests.helpers import QUESTIONS, wait_until
 
 @pytest.fixture(scope="module")
 def loaded(tiny_model_path):
@@ -47,12 +44,6 @@ def run(engine, prompt_ids, **options) -> tuple[str, Response]:
     response = Response(None, [], opts)
     return "".join(engine.generate(prompt_ids, opts, response)), response
 
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.01)
 
 
 def test_greedy_matches_transformers_generate(engine, loaded):
