@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import prompts
-from llms.config import AppConfig, load_config
+from prompts.language import detect_language
+from llms.config import ModelsConfig, load_config
 from llms.errors import ConfigError, LLMError, ModelUnavailableError
 from llms.registry import Registry
-from qa.language import detect_language
 
 EXIT_WORDS = {"exit", "quit"}
 
@@ -36,7 +36,7 @@ def parse_args(argv, backend: str, default_model_id: str) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def pick_model_id(config: AppConfig, backend: str, wanted: str | None, default_id: str) -> str:
+def pick_model_id(config: ModelsConfig, backend: str, wanted: str | None, default_id: str) -> str:
     if wanted:
         return wanted
     if default_id in config.models and config.models[default_id].backend == backend:

@@ -1,7 +1,12 @@
-"""The config file shared by the CLI and the web app, as typed pydantic classes.
+"""The model part of the config file shared by the CLIs and the web app, as typed pydantic classes.
 
-`cfg.example.json` documents every field. Unknown fields and wrong types are
-errors that name the file and the field; with no file, `AppConfig()` gives the
+`cfg.example.json` documents every field. This module owns `models` and the
+generation defaults; settings of other floors (storage, upload limits, grounding,
+the API token) live in `qa/settings.py`, whose `Settings` extends `ModelsConfig`
+and reads the same file. Wrong types and unknown fields inside `models` are errors
+that name the file and the field; unknown top-level fields are left to the full
+`Settings` (the app and `python -m qa` reject them), so `python -m llms.chatglm`
+reads a file written for the whole app. With no file, `ModelsConfig()` gives the
 built-in defaults (a ChatGPT model read from OPENAI_* variables and the default
 local GLM checkpoint from the hub).
 """
@@ -10,13 +15,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from llms.errors import ConfigError
 from llms.options import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, MaxTokens, Temperature
-from qa.grounding import DEFAULT_THRESHOLD
 
 DEFAULT_LOCAL_MODEL = "zai-org/glm-edge-1.5b-chat"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -65,23 +69,23 @@ def _default_models() -> dict:
     }
 
 
-class AppConfig(_Strict):
-    """The whole config file."""
+class ModelsConfig(BaseModel):
+    """The models and generation defaults of the config file; other top-level fields belong to other floors."""
+
+    model_config = ConfigDict(extra="ignore", protected_namespaces=())
 
     models: dict[str, ModelConfig] = Field(default_factory=_default_models)
     max_tokens: MaxTokens = Field(DEFAULT_MAX_TOKENS, description="Default max_tokens.")
     temperature: Temperature = Field(DEFAULT_TEMPERATURE, description="Default temperature.")
-    prompts_db: str | None = Field(None, description="SQLite file for saved prompts (web app).")
-    max_question_chars: int = Field(20000, ge=1, le=1_000_000, description="Longest text /ask accepts.")
-    grounding_threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0,
-                                       description="Support needed to call an answer grounded.")
-    reask_on_empty: bool = Field(True, description="Re-ask once with a format reminder when a reply has no pairs.")
 
 
-def load_config(path: str | Path | None) -> AppConfig:
-    """Read and validate a config file; None gives the built-in defaults."""
+Config = TypeVar("Config", bound=ModelsConfig)
+
+
+def load_config(path: str | Path | None, schema: type[Config] = ModelsConfig) -> Config:
+    """Read a config file and validate it as `schema`; None gives the schema's defaults."""
     if path is None:
-        return AppConfig()
+        return schema()
     path = Path(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -92,7 +96,7 @@ def load_config(path: str | Path | None) -> AppConfig:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     try:
-        return AppConfig.model_validate(raw)
+        return schema.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         # Drop the discriminator tag pydantic adds to the path of a tagged union.

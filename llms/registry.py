@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from llms.base import RemoteLLMs
-from llms.config import AppConfig, LocalModelConfig, OpenAIModelConfig
+from llms.config import ModelsConfig, LocalModelConfig, OpenAIModelConfig
 from llms.errors import UnknownModelError
 from llms.options import GenerationOptions
 
@@ -14,7 +14,7 @@ ALIASES = {"1": "chatgpt", "2": "chatglm"}
 class Registry:
     """The configured models, built once; local models load on first use."""
 
-    def __init__(self, config: AppConfig):
+    def __init__(self, config: ModelsConfig):
         self.config = config
         defaults = GenerationOptions(max_tokens=config.max_tokens, temperature=config.temperature)
         self._models: dict[str, RemoteLLMs] = {

@@ -29,7 +29,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from qa.language import CJK_RANGES, IS_CJK
+from prompts.language import CJK_RANGES, IS_CJK
 
 DEFAULT_THRESHOLD = 0.6  # support an answer needs to count as grounded (bench/README.md, "Threshold")
 _RUN = re.compile(rf"[{CJK_RANGES}]+|(?:(?![{CJK_RANGES}])[^\W_])+")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import prompts
 from llms.base import Message, RemoteLLMs, Response
 from qa.grounding import DEFAULT_THRESHOLD, ground
-from qa.language import detect_language
+from prompts.language import detect_language
 from qa.parse import ParseResult, parse_reply
 
 FORMAT_REMINDERS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llms.config import AppConfig
+from qa.settings import Settings
 from llms.registry import Registry
 from llms.tiny_model import build
 from tests.openai_server import OpenAIServer
@@ -29,8 +29,8 @@ def openai_stub(openai_server):
     return openai_server
 
 
-def make_config(tiny_model_path: str, openai_base_url: str, **extra) -> AppConfig:
-    return AppConfig.model_validate({
+def make_config(tiny_model_path: str, openai_base_url: str, **extra) -> Settings:
+    return Settings.model_validate({
         "models": {
             "chatgpt": {"backend": "openai", "name": "ChatGPT", "base_url": openai_base_url,
                         "api_key": "test-key", "model": "gpt-test", "max_retries": 0, "timeout": 10},

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from llms.config import AppConfig
+from qa.settings import Settings
 from tests.browser_server import LiveServer, launch_chromium
 from tests.openai_server import OpenAIServer
 from webapp import create_app
@@ -37,7 +37,7 @@ Answer 5: The University of Geneva."""
 def main() -> None:
     stub = OpenAIServer().start()
     stub.replies.append(REPLY)
-    config = AppConfig.model_validate({
+    config = Settings.model_validate({
         "models": {
             "chatgpt": {"backend": "openai", "name": "ChatGPT (gpt-4o-mini)", "base_url": stub.base_url,
                         "api_key": "screenshot", "max_retries": 0},

@@ -16,7 +16,7 @@ import threading
 import openai
 import pytest
 
-from llms.config import AppConfig
+from qa.settings import Settings
 from llms.errors import LLMError
 from tests.browser_server import LiveServer
 from tests.helpers import QUESTIONS, wait_until
@@ -26,7 +26,7 @@ from webapp import create_app
 @pytest.fixture(scope="module")
 def app(tiny_model_path, tmp_path_factory):
     local = {"backend": "local", "model_path": tiny_model_path, "dtype": "float32"}
-    config = AppConfig.model_validate({
+    config = Settings.model_validate({
         "models": {"chatglm": {**local, "max_batch_size": 4, "max_queue": 4},
                    "narrow": {**local, "max_batch_size": 1, "max_queue": 0},
                    "chatgpt": {"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"}},

@@ -2,7 +2,7 @@
 
 Config layers, later wins: built-in defaults; the file named by QAPAIR_CONFIG
 (or ./cfg.json when present), the same file the CLI reads; then `overrides`
-(tests pass an AppConfig or a path as "QAPAIR_CONFIG" and an "INSTANCE" folder).
+(tests pass a Settings or a path as "QAPAIR_CONFIG" and an "INSTANCE" folder).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from llms.config import AppConfig, load_config
+from qa.settings import Settings, load_settings
 from llms.registry import Registry
 from qa.store import PromptStore
 from webapp.state import AppState
@@ -41,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = _secret_key(app)
 
     qapair = app.config["QAPAIR_CONFIG"]
-    config = qapair if isinstance(qapair, AppConfig) else load_config(qapair)
+    config = qapair if isinstance(qapair, Settings) else load_settings(qapair)
     db_path = config.prompts_db or str(Path(app.instance_path) / "prompts.sqlite")
     app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db_path))
 

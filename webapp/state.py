@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from llms.config import AppConfig
+from qa.settings import Settings
 from llms.registry import Registry
 from qa.store import PromptStore
 
 
 @dataclass
 class AppState:
-    config: AppConfig
+    config: Settings
     registry: Registry
     prompts: PromptStore
 

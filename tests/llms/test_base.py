@@ -3,7 +3,7 @@
 import pytest
 
 from llms.base import RemoteLLMs
-from llms.config import AppConfig
+from llms.config import ModelsConfig
 from llms.errors import InvalidRequestError, UnknownModelError
 from llms.registry import Registry
 from tests.conftest import make_config
@@ -61,6 +61,6 @@ def test_registry_accepts_original_numeric_ids(registry):
 
 
 def test_default_config_knows_chatgpt_and_chatglm():
-    registry = Registry(AppConfig())
+    registry = Registry(ModelsConfig())
     assert registry.ids() == ["chatgpt", "chatglm"]
     assert all(isinstance(model, RemoteLLMs) for model in registry)

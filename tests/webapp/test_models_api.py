@@ -1,6 +1,6 @@
 """/api/models: ids, names and availability; a missing local model does not stop the app."""
 
-from llms.config import AppConfig
+from qa.settings import Settings
 from webapp import create_app
 
 
@@ -13,7 +13,7 @@ def test_lists_configured_models(client):
 
 
 def test_missing_local_model_is_unavailable_with_reason_and_the_rest_still_works(tmp_path, openai_stub):
-    config = AppConfig.model_validate({"prompts_db": str(tmp_path / "p.sqlite"), "models": {
+    config = Settings.model_validate({"prompts_db": str(tmp_path / "p.sqlite"), "models": {
         "chatglm": {"backend": "local", "model_path": str(tmp_path / "no-model")},
         "chatgpt": {"backend": "openai", "base_url": openai_stub.base_url, "api_key": "k", "max_retries": 0}}})
     client = create_app({"TESTING": True, "QAPAIR_CONFIG": config}).test_client()
@@ -30,7 +30,7 @@ def test_hub_model_not_yet_downloaded_says_so(tmp_path, monkeypatch):
     import huggingface_hub.constants
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
-    client = create_app({"TESTING": True, "QAPAIR_CONFIG": AppConfig(prompts_db=str(tmp_path / "p.sqlite"))}
+    client = create_app({"TESTING": True, "QAPAIR_CONFIG": Settings(prompts_db=str(tmp_path / "p.sqlite"))}
                         ).test_client()
     chatglm = next(m for m in client.get("/api/models").json["data"] if m["id"] == "chatglm")
     assert chatglm["available"] is True

@@ -3,7 +3,7 @@
 import pytest
 
 import prompts
-from qa.language import detect_language
+from prompts.language import detect_language
 
 
 @pytest.mark.parametrize("text,language", [
