@@ -10,8 +10,9 @@ the file and the field.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, SecretStr
 
 from llms.config import ModelsConfig, load_config
 from qa.grounding import DEFAULT_THRESHOLD
@@ -27,6 +28,12 @@ class Settings(ModelsConfig):
     grounding_threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0,
                                        description="Support needed to call an answer grounded.")
     reask_on_empty: bool = Field(True, description="Re-ask once with a format reminder when a reply has no pairs.")
+    api_token: SecretStr | None = Field(
+        None, description="When set, /ask, /api and /v1 need 'Authorization: Bearer <token>'; "
+                          "QAPAIR_API_TOKEN overrides it.")
+    allowed_hosts: list[Annotated[str, Field(min_length=1, max_length=253)]] = Field(
+        default_factory=list, max_length=64,
+        description="Host names the app answers to besides localhost, 127.0.0.1 and [::1] (behind a proxy).")
 
 
 def load_settings(path: str | Path | None) -> Settings:

@@ -5,6 +5,8 @@ const LABELS = {
   en: {
     tagline: "Turn text into question–answer pairs",
     switchTo: "中文", switchLabel: "Switch the page to Chinese",
+    navLabel: "Views", navChat: "Chat", navDocuments: "Documents", navJobs: "Jobs", navReview: "Review",
+    navTrain: "Train",
     promptHeading: "System prompt", presetLabel: "Start from",
     auto: "Automatic (model and language)",
     presets: "Presets", saved: "Saved", edited: "Edited (not saved)",
@@ -39,6 +41,8 @@ const LABELS = {
   zh: {
     tagline: "把文本变成问答对",
     switchTo: "English", switchLabel: "将页面切换为英文",
+    navLabel: "视图", navChat: "对话", navDocuments: "文档", navJobs: "任务", navReview: "审阅",
+    navTrain: "训练",
     promptHeading: "系统提示词", presetLabel: "起点",
     auto: "自动（按模型与语言）",
     presets: "预设", saved: "已保存", edited: "已编辑（未保存）",
@@ -71,6 +75,12 @@ const LABELS = {
     reasked: "第一次回复中没有问答对，已提醒模型按格式重新回答。",
   },
 };
+
+/** Add a view's own labels (each view module brings its labels, so views do not share one table). */
+export function addLabels(more) {
+  for (const code of Object.keys(LABELS)) Object.assign(LABELS[code], more[code] || {});
+  if (typeof document !== "undefined" && document.readyState !== "loading") translate();
+}
 
 const STORE_KEY = "qapair.lang";
 let current = pickLanguage();

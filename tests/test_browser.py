@@ -17,6 +17,7 @@ import pytest
 from llms.config import LocalModelConfig
 from tests.browser_server import CHROMIUM, LiveServer, launch_chromium
 from tests.conftest import make_config
+from tests.helpers import wait_until
 from webapp import create_app
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: install Debian's chromium")
@@ -92,10 +93,8 @@ def test_edit_settings_send_and_stream(page, openai_stub):
     openai_stub.chunk_delay = 0.04
     page.fill("#message", "The Amazon flows through Peru, Colombia and Brazil into the Atlantic.")
     page.press("#message", "Control+Enter")
-    page.wait_for_function("""reply => {
-        const text = document.querySelector('.msg.assistant.streaming .text')?.textContent || '';
-        return text.length > 0 && text.length < reply.length;
-    }""", arg=REPLY)  # a partial reply is on screen while it streams
+    streaming = page.locator(".msg.assistant.streaming .text")
+    wait_until(lambda: 0 < len(streaming.text_content(timeout=5000) or "") < len(REPLY))  # partial, on screen
     assert page.is_visible("#stop") and page.is_disabled("#send")
     page.wait_for_selector(".msg.assistant .meta")
     assert assistant_text(page) == REPLY
@@ -123,7 +122,7 @@ def test_stop_keeps_the_partial_reply(page, openai_stub):
     openai_stub.chunk_delay = 0.05
     page.fill("#message", "A long text.")
     page.click("#send")
-    page.wait_for_function("(document.querySelector('.msg.assistant .text')?.textContent || '').length > 10")
+    wait_until(lambda: len(assistant_text(page) or "") > 10)
     page.click("#stop")
     page.wait_for_selector(".msg.assistant.stopped")
     partial = assistant_text(page)
@@ -243,7 +242,7 @@ def test_pairs_table_copy_and_downloads(page):
     assert page.text_content(".notices li") == "A notice this page has no label for."
 
     page.click("[data-testid=copy-pairs]")
-    page.wait_for_function("document.querySelector('.pair-tools .feedback').textContent.startsWith('Copied')")
+    wait_until(lambda: (page.text_content(".pair-tools .feedback") or "").startswith("Copied"))
     copied = page.evaluate("navigator.clipboard.readText()")
     assert [json.loads(line) for line in copied.splitlines()] == PAIRS
 

@@ -17,6 +17,7 @@ from flask import Flask
 from qa.settings import Settings, load_settings
 from llms.registry import Registry
 from qa.store import PromptStore
+from webapp import security
 from webapp.state import AppState
 
 log = logging.getLogger(__name__)
@@ -42,13 +43,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     qapair = app.config["QAPAIR_CONFIG"]
     config = qapair if isinstance(qapair, Settings) else load_settings(qapair)
+    token = os.environ.get("QAPAIR_API_TOKEN") or (config.api_token.get_secret_value() if config.api_token else None)
+    security.init_app(app, config.allowed_hosts, token)
     db_path = config.prompts_db or str(Path(app.instance_path) / "prompts.sqlite")
     app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db_path))
 
-    from webapp import ask, errors, models_api, openai_api, pages, prompts_api
+    from webapp import ask, errors, models_api, openai_api, openapi, pages, prompts_api
 
     errors.register(app)
-    for module in (pages, ask, models_api, prompts_api, openai_api):
+    for module in (pages, ask, models_api, prompts_api, openai_api, openapi):
         app.register_blueprint(module.bp)
     return app
 

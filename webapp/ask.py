@@ -19,9 +19,9 @@ from llms.errors import InvalidRequestError
 from llms.options import MaxTokens, Temperature, TopP
 from qa.pipeline import Extraction
 from qa.store import TEXT_MAX
-from webapp.body import read_body
 from webapp.disconnect import cancel_if_client_leaves
 from webapp.errors import mid_stream_error
+from webapp.openapi import endpoint
 from webapp.sse import SSE_HEADERS, sse
 from webapp.state import state
 
@@ -62,10 +62,11 @@ class AskRequest(BaseModel):
 
 
 @bp.post("/ask")
-def ask():
+@endpoint("Question-answer pairs from a text: the model's reply, parsed and grounded; JSON or Server-Sent Events",
+          body=AskRequest, form=True, stream=True, tags=("ask",))
+def ask(body: AskRequest):
     app_state = state()
-    body = read_body()
-    req = AskRequest.model_validate(body)
+    req = body
     limit = app_state.config.max_question_chars
     if len(req.question) > limit:
         raise InvalidRequestError(f"question: longer than {limit} characters; split the text.", param="question")

@@ -2,12 +2,14 @@
 
 from flask import Blueprint, jsonify
 
+from webapp.openapi import endpoint
 from webapp.state import state
 
 bp = Blueprint("models_api", __name__)
 
 
 @bp.get("/api/models")
+@endpoint("The configured models, whether each is usable now, and the generation defaults", tags=("models",))
 def list_models():
     data = []
     for model in state().registry:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from flask import Blueprint, Response, jsonify, stream_with_context
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from llms.base import RemoteLLMs
 from llms.errors import InvalidRequestError, UnknownModelError
-from webapp.body import read_body
+from webapp.openapi import endpoint
 from webapp.disconnect import cancel_if_client_leaves
 from webapp.errors import mid_stream_error
 from webapp.sse import SSE_HEADERS, sse
@@ -91,6 +91,34 @@ class ChatCompletionRequest(BaseModel):
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
     user: str | None = None  # the caller's end-user tag: accepted, not used
+    # Fields that ask for what this server does not do: accepted only empty, so the 400 names them.
+    tools: Any = None
+    tool_choice: Any = None
+    parallel_tool_calls: Any = None
+    functions: Any = None
+    function_call: Any = None
+    logprobs: Any = None
+    top_logprobs: Any = None
+    logit_bias: Any = None
+    audio: Any = None
+    modalities: Any = None
+    prediction: Any = None
+    web_search_options: Any = None
+    reasoning_effort: Any = None
+
+    @field_validator(*UNSUPPORTED)
+    @classmethod
+    def _not_supported(cls, value, info):
+        if value:
+            raise _unsupported(UNSUPPORTED[info.field_name])
+        return None
+
+    @field_validator("stream_options")
+    @classmethod
+    def _options_need_stream(cls, value, info):
+        if value and not info.data.get("stream"):
+            raise PydanticCustomError("stream_options", "only allowed when stream is true")
+        return value
 
     @field_validator("n")
     @classmethod
@@ -120,17 +148,6 @@ class ChatCompletionRequest(BaseModel):
                 "seed": self.seed}
 
 
-def parse_request(body: dict) -> ChatCompletionRequest:
-    """The validated request; anything it asks for that this server does not do is a 400 naming the field."""
-    for name, what in UNSUPPORTED.items():
-        if body.get(name):
-            raise InvalidRequestError(f"{name}: this server does not support {what}.", param=name)
-    req = ChatCompletionRequest.model_validate({k: v for k, v in body.items() if k not in UNSUPPORTED})
-    if req.stream_options and not req.stream:
-        raise InvalidRequestError("stream_options: only allowed when stream is true.", param="stream_options")
-    return req
-
-
 def local_models() -> list[RemoteLLMs]:
     return [model for model in state().registry if model.settings.backend == "local"]
 
@@ -152,18 +169,22 @@ def model_card(model: RemoteLLMs) -> dict:
 
 
 @bp.get("/models")
+@endpoint("The local models, as OpenAI lists models", tags=("v1",))
 def list_models():
     return jsonify({"object": "list", "data": [model_card(model) for model in local_models()]})
 
 
 @bp.get("/models/<path:model_id>")
+@endpoint("One local model", tags=("v1",))
 def get_model(model_id: str):
     return jsonify(model_card(local_model(model_id)))
 
 
 @bp.post("/chat/completions")
-def chat_completions():
-    req = parse_request(read_body())
+@endpoint("A chat completion from a local model, plain or streamed", body=ChatCompletionRequest, stream=True,
+          tags=("v1",))
+def chat_completions(body: ChatCompletionRequest):
+    req = body
     model = local_model(req.model)
     response = model.respond([m.to_message() for m in req.messages], **req.options())
     head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": model.model_id}

@@ -1,10 +1,22 @@
-"""The three-pane page."""
+"""The page's views, one template each under `templates/` (extending base.html) with its own script in `static/`."""
 
 from flask import Blueprint, render_template
 
+from webapp.openapi import endpoint
+
 bp = Blueprint("pages", __name__)
+
+#: (name, endpoint, label key) of every view, in the order of the header's links.
+VIEWS = [
+    ("chat", "pages.index", "navChat"),
+]
+
+
+def render_view(template: str, view: str, script: str):
+    return render_template(template, view=view, script=script, views=VIEWS)
 
 
 @bp.get("/")
+@endpoint("The chat view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
 def index():
-    return render_template("index.html")
+    return render_view("index.html", "chat", "app.js")

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import prompts
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError
 from qa.store import NAME_MAX, TEXT_MAX, DuplicateName
-from webapp.body import read_body
+from webapp.openapi import endpoint
 from webapp.state import state
 
 bp = Blueprint("prompts_api", __name__)
@@ -35,12 +35,28 @@ def presets() -> list[dict]:
     return out
 
 
+class PromptOut(BaseModel):
+    id: int | str
+    name: str
+    text: str
+    preset: bool
+    family: str | None = None
+    language: str | None = None
+    updated_at: str | None = None
+
+
+class PromptList(BaseModel):
+    data: list[PromptOut]
+
+
 @bp.get("/api/prompts")
+@endpoint("The preset and saved prompts", responses={200: PromptList}, tags=("prompts",))
 def list_prompts():
     return jsonify({"data": presets() + state().prompts.list()})
 
 
 @bp.get("/api/prompts/<prompt_id>")
+@endpoint("One preset or saved prompt", responses={200: PromptOut}, tags=("prompts",))
 def get_prompt(prompt_id: str):
     for preset in presets():
         if preset["id"] == prompt_id:
@@ -52,8 +68,9 @@ def get_prompt(prompt_id: str):
 
 
 @bp.post("/api/prompts")
-def create_prompt():
-    data = PromptIn.model_validate(read_body())
+@endpoint("Save a prompt", body=PromptIn, responses={201: PromptOut}, tags=("prompts",))
+def create_prompt(body: PromptIn):
+    data = body
     try:
         return jsonify(state().prompts.add(data.name.strip(), data.text)), 201
     except DuplicateName as exc:
@@ -61,8 +78,9 @@ def create_prompt():
 
 
 @bp.put("/api/prompts/<prompt_id>")
-def update_prompt(prompt_id: str):
-    data = PromptPatch.model_validate(read_body())
+@endpoint("Rename or edit a saved prompt", body=PromptPatch, responses={200: PromptOut}, tags=("prompts",))
+def update_prompt(prompt_id: str, body: PromptPatch):
+    data = body
     try:
         updated = state().prompts.update(_saved_id(prompt_id), data.name and data.name.strip(), data.text)
     except DuplicateName as exc:
@@ -73,6 +91,7 @@ def update_prompt(prompt_id: str):
 
 
 @bp.delete("/api/prompts/<prompt_id>")
+@endpoint("Delete a saved prompt", responses={204: None}, tags=("prompts",))
 def delete_prompt(prompt_id: str):
     if not state().prompts.delete(_saved_id(prompt_id)):
         raise NotFoundError(f"No saved prompt {prompt_id!r}.", param="id")
