@@ -96,6 +96,10 @@ class RemoteLLMs(ABC):
         """Something a user should know before the first request (a download, a load in progress)."""
         return None
 
+    def in_flight(self) -> int:
+        """Requests this model is answering or holding in its queue now (0 when it has none or keeps no count)."""
+        return 0
+
     # -- prompts ---------------------------------------------------------------------
     def create_prompt(self, query: str, prompt: str | None = None,
                       context: list[Message] | None = None) -> list[Message]:

@@ -52,6 +52,9 @@ class ChatGLMLLM(RemoteLLMs):
                     "(progress in the server log).")
         return "Loaded on first use."
 
+    def in_flight(self) -> int:
+        return self._engine.pending if self._engine is not None else 0
+
     def load(self) -> loading.LoadedModel:
         """Load the model once; later calls (from any thread) get the same one."""
         if self._loaded is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 
 import openai
@@ -30,6 +31,8 @@ class ChatGPTLLM(RemoteLLMs):
         key = settings.api_key.get_secret_value() if settings.api_key else os.environ.get("OPENAI_API_KEY")
         self._key = key
         self._client = None
+        self._active = 0  # requests under way, at most settings.max_concurrent
+        self._active_lock = threading.Lock()
 
     @property
     def client(self) -> openai.OpenAI:
@@ -45,7 +48,23 @@ class ChatGPTLLM(RemoteLLMs):
                            "or point models.{}.base_url at a local OpenAI-compatible server.".format(self.model_id))
         return True, None
 
+    def in_flight(self) -> int:
+        return self._active
+
     def execute(self, messages: list[Message], options: GenerationOptions, response: Response) -> Iterator[str]:
+        with self._active_lock:
+            if self._active >= self.settings.max_concurrent:
+                raise errors.ServerBusyError(
+                    f"{self.settings.max_concurrent} requests to {self.model_id!r} are under way; retry shortly "
+                    f"(models.{self.model_id}.max_concurrent sets the limit).")
+            self._active += 1
+        try:
+            yield from self._generate(messages, options, response)
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def _generate(self, messages: list[Message], options: GenerationOptions, response: Response) -> Iterator[str]:
         params = dict(model=self.settings.model, messages=messages, max_tokens=options.max_tokens,
                       temperature=options.temperature, top_p=options.top_p, stream=True,
                       stream_options={"include_usage": True})

@@ -40,6 +40,8 @@ class OpenAIModelConfig(_Strict):
     model: str = Field(DEFAULT_OPENAI_MODEL, description="Model name sent to the endpoint.")
     timeout: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for one request.")
     max_retries: int = Field(2, ge=0, le=10, description="Retries on connection errors, 429 and 5xx.")
+    max_concurrent: int = Field(64, ge=1, le=1024,
+                                description="Requests sent to this endpoint at once; more get 503 with Retry-After.")
     language: Literal["zh", "en"] | None = Field(None, description="Force the preset language.")
 
 

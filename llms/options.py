@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from llms.errors import InvalidRequestError
 
 MAX_TOKENS_LIMIT = 8192
+MAX_STOPS = 4  # as the OpenAI API
+STOP_MAX_CHARS = 200
 DEFAULT_MAX_TOKENS = 512
 DEFAULT_TEMPERATURE = 0.7
 
@@ -16,6 +18,7 @@ DEFAULT_TEMPERATURE = 0.7
 MaxTokens = Annotated[int, Field(ge=1, le=MAX_TOKENS_LIMIT)]
 Temperature = Annotated[float, Field(ge=0.0, le=2.0)]
 TopP = Annotated[float, Field(gt=0.0, le=1.0)]
+Stop = Annotated[str, Field(min_length=1, max_length=STOP_MAX_CHARS)]
 
 
 class GenerationOptions(BaseModel):
@@ -26,7 +29,7 @@ class GenerationOptions(BaseModel):
     max_tokens: MaxTokens = Field(DEFAULT_MAX_TOKENS, description="Most tokens to generate.")
     temperature: Temperature = Field(DEFAULT_TEMPERATURE, description="0 means greedy decoding.")
     top_p: TopP = Field(1.0, description="Nucleus sampling mass.")
-    stop: list[str] = Field(default_factory=list, max_length=4, description="Strings that end the reply.")
+    stop: list[Stop] = Field(default_factory=list, max_length=MAX_STOPS, description="Strings that end the reply.")
     seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Sampling seed, for repeatable replies.")
 
     @classmethod

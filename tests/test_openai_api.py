@@ -1,7 +1,8 @@
 """`/v1` through the official `openai` SDK against the app in a real threaded HTTP server.
 
 Two local models share the tiny checkpoint: "chatglm" batches up to 4 requests;
-"narrow" takes one at a time and queues none, for the busy and disconnect cases.
+"narrow" takes one at a time and queues none, for the busy and disconnect cases; "queued" runs one and
+holds one waiting, for a client that leaves while it waits.
 Models load in float32 (see tests/llms/test_engine.py: bf16 rounding differs
 between batch sizes), so batched greedy replies can be compared with lone ones.
 """
@@ -29,6 +30,7 @@ def app(tiny_model_path, tmp_path_factory):
     config = Settings.model_validate({
         "models": {"chatglm": {**local, "max_batch_size": 4, "max_queue": 4},
                    "narrow": {**local, "max_batch_size": 1, "max_queue": 0},
+                   "queued": {**local, "max_batch_size": 1, "max_queue": 1},
                    "chatgpt": {"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"}},
         "max_tokens": 16,
         "prompts_db": str(tmp_path_factory.mktemp("v1") / "prompts.sqlite"),
@@ -57,7 +59,7 @@ def ask(client, question, model="chatglm", **params):
 
 
 def test_lists_the_local_models_only(client):
-    assert [m.id for m in client.models.list().data] == ["chatglm", "narrow"]
+    assert [m.id for m in client.models.list().data] == ["chatglm", "narrow", "queued"]
     assert client.models.retrieve("narrow").owned_by == "qapair"
 
 
@@ -212,6 +214,25 @@ def test_a_client_that_hangs_up_on_a_plain_reply_frees_its_slot(server, client, 
     assert len(responses) == 1 and responses[0].cancelled and responses[0].finish_reason is None
     assert responses[0].usage.completion_tokens < 3000
     assert ask(client, QUESTIONS[1], model="narrow", max_tokens=4).choices[0].finish_reason
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1/chat/completions", {"model": "queued", "stream": True, "messages": [{"role": "user", "content": "hi"}]}),
+    ("/ask", {"model": "queued", "stream": True, "question": "hi"}),
+])
+def test_a_streaming_client_that_leaves_while_queued_frees_its_place(app, server, client, path, body):
+    queued = local_model(app, "queued")
+    with ask(client, QUESTIONS[0], model="queued", max_tokens=3000, temperature=0, stream=True) as running:
+        next(iter(running))  # the one row is busy
+        payload = json.dumps({**body, "max_tokens": 8, "temperature": 0}).encode()
+        with socket.create_connection((server.host, server.port), timeout=30) as sock:
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {server.host}\r\nContent-Type: application/json\r\n"
+                         f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+            wait_until(lambda: queued.engine.pending == 2)  # waiting for the row, no byte sent back yet
+        wait_until(lambda: queued.engine.pending == 1)  # its place is free while the first still runs
+        assert not running.response.is_closed
+    wait_until(lambda: queued.engine.pending == 0)
+    assert ask(client, QUESTIONS[1], model="queued", max_tokens=4).choices[0].finish_reason
 
 
 def test_an_error_after_the_stream_began_is_an_error_frame_then_done(app, server, client, monkeypatch):

@@ -80,7 +80,8 @@ def ask(body: AskRequest):
             result = extraction.result()
         return jsonify(result)
     pieces = extraction.events()
-    first = next(pieces, None)  # errors before the first token still get a proper status
+    with cancel_if_client_leaves(extraction.cancel):  # it may wait in a queue: a client that leaves frees its place
+        first = next(pieces, None)  # errors before the first token still get a proper status
 
     def frame(kind: str, text: str) -> str:
         return sse({"text": text}, "delta") if kind == "delta" else sse({"message": text}, kind)

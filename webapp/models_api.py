@@ -16,6 +16,7 @@ def list_models():
         available, reason = model.availability()
         data.append({"id": model.model_id, "name": model.display_name, "backend": model.settings.backend,
                      "family": model.preset_family, "language": model.settings.language,
-                     "available": available, "reason": reason, "note": model.note()})
+                     "available": available, "reason": reason, "note": model.note(),
+                     "in_flight": model.in_flight()})
     return jsonify({"data": data, "defaults": {"max_tokens": state().config.max_tokens,
                                                "temperature": state().config.temperature}})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, jsonify, stream_with_context
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
@@ -21,15 +21,17 @@ from pydantic_core import PydanticCustomError
 
 from llms.base import RemoteLLMs
 from llms.errors import InvalidRequestError, UnknownModelError
-from webapp.openapi import endpoint
 from webapp.disconnect import cancel_if_client_leaves
 from webapp.errors import mid_stream_error
+from webapp.openapi import endpoint
 from webapp.sse import SSE_HEADERS, sse
 from webapp.state import state
 
 bp = Blueprint("openai_api", __name__, url_prefix="/v1")
 
 STARTED = int(time.time())  # the `created` time of every listed model
+MAX_MESSAGES = 256  # turns in one request; the body's size is bounded too (2 MiB)
+MAX_CONTENT_PARTS = 64
 
 # Request fields that ask for something this server does not do; a falsy value asks for nothing.
 UNSUPPORTED = {
@@ -49,8 +51,8 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["system", "developer", "user", "assistant"]
-    content: StrictStr | list[dict]
-    name: str | None = None
+    content: StrictStr | Annotated[list[dict], Field(max_length=MAX_CONTENT_PARTS)]
+    name: str | None = Field(None, max_length=64)
 
     @field_validator("content")
     @classmethod
@@ -77,7 +79,7 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
     model: StrictStr
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     max_tokens: int | None = None
     max_completion_tokens: int | None = None
     temperature: float | None = None
@@ -90,7 +92,7 @@ class ChatCompletionRequest(BaseModel):
     response_format: dict | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
-    user: str | None = None  # the caller's end-user tag: accepted, not used
+    user: str | None = Field(None, max_length=256)  # the caller's end-user tag: accepted, not used
     # Fields that ask for what this server does not do: accepted only empty, so the 400 names them.
     tools: Any = None
     tool_choice: Any = None
@@ -206,7 +208,8 @@ def chat_completions(body: ChatCompletionRequest):
                                                "finish_reason": finish_reason}]})
 
     pieces = iter(response)
-    first = next(pieces, None)  # errors before the first token still get their HTTP status
+    with cancel_if_client_leaves(response.cancel):  # it may wait in a queue: a client that leaves frees its place
+        first = next(pieces, None)  # errors before the first token still get their HTTP status
 
     def events():
         try:
