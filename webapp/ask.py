@@ -58,7 +58,10 @@ class AskRequest(BaseModel):
     @field_validator("history", mode="before")
     @classmethod
     def _json_history(cls, value):
-        return json.loads(value) if isinstance(value, str) and value.strip() else (value or [])
+        """A form sends the turns as JSON text; an empty field or null means none."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return []
+        return json.loads(value) if isinstance(value, str) else value
 
 
 @bp.post("/ask")

@@ -30,6 +30,8 @@ ERROR_SCHEMA = {
         "properties": {"message": {"type": "string"}, "type": {"type": "string"},
                        "param": {"type": ["string", "null"]}}}},
 }
+SSE_EVENT = {"type": "object", "description": "One Server-Sent Event; `data` is JSON text (or [DONE] on /v1).",
+             "properties": {"event": {"type": "string"}, "data": {"type": "string"}}}
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -77,8 +79,11 @@ def endpoint(summary: str, *, body: type[BaseModel] | None = None, query: type[B
             if query is not None:
                 kwargs["query"] = query.model_validate(request.args.to_dict())
             if body is not None:
-                kwargs["body"] = None if (upload and request.mimetype == MULTIPART) else \
-                    body.model_validate(read_body(form=form))
+                if upload and request.mimetype == MULTIPART:
+                    kwargs["body"] = None
+                else:  # a JSON body must have the types described; a form's fields are text, read leniently
+                    is_form = form and request.mimetype == FORM
+                    kwargs["body"] = body.model_validate(read_body(form=form), strict=not is_form)
             return view(*args, **kwargs)
 
         wrapper.openapi = operation
@@ -143,6 +148,20 @@ def _schema(value: Any, models: set) -> dict | None:
     return value
 
 
+def form_schema(model: type[BaseModel]) -> dict:
+    """The model as form fields: every field is text, and a list or object field is JSON text."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    properties = {}
+    for name, prop in schema.get("properties", {}).items():
+        kinds = {p.get("type") for p in prop.get("anyOf", [prop])} | ({"object"} if "$ref" in str(prop) else set())
+        if kinds & {"array", "object"}:
+            prop = {"type": "string", "contentMediaType": JSON,
+                    "description": f"{prop.get('description', name)} (as JSON text)"}
+        properties[name] = prop
+    return {**schema, "properties": properties, "title": f"{schema.get('title', model.__name__)} (form)"}
+
+
 def _operation(op: Operation, endpoint_name: str, path_params: list[dict], models: set) -> dict:
     out: dict[str, Any] = {"operationId": endpoint_name.replace(".", "_"), "summary": op.summary}
     if op.description:
@@ -161,8 +180,10 @@ def _operation(op: Operation, endpoint_name: str, path_params: list[dict], model
         content = {}
         if op.body is not None:
             for media in op.body_media:
-                if media != MULTIPART:
+                if media == JSON:
                     content[media] = {"schema": _schema(op.body, models)}
+                elif media == FORM:
+                    content[media] = {"schema": form_schema(op.body)}
         if op.upload:
             content[MULTIPART] = {"schema": {"type": "object", "properties": op.upload,
                                              "required": [k for k, v in op.upload.items() if v.get("x-required")]}}
@@ -174,7 +195,7 @@ def _operation(op: Operation, endpoint_name: str, path_params: list[dict], model
         if schema is not None:
             entry["content"] = {op.produces or JSON: {"schema": schema}}
             if op.stream and status == 200:
-                entry["content"][SSE] = {"schema": {"type": "string"}}
+                entry["content"][SSE] = {"schema": SSE_EVENT}
         responses[str(status)] = entry
     responses["4XX"] = {"description": "A bad request, in the one error shape",
                         "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}

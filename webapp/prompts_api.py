@@ -102,6 +102,7 @@ def _saved_id(prompt_id: str) -> int:
     if prompt_id in prompts.preset_names():
         raise InvalidRequestError(f"{prompt_id!r} is a preset: presets are files in prompts/ and read-only here; "
                                   "save an edited copy under a new name.", param="id")
-    if not prompt_id.isdigit():
+    # "²".isdigit() is true and int() refuses it; ids beyond 64 bits are none of ours (SQLite refuses them)
+    if not (prompt_id.isascii() and prompt_id.isdigit() and len(prompt_id) <= 18):
         raise NotFoundError(f"No saved prompt {prompt_id!r}.", param="id")
     return int(prompt_id)

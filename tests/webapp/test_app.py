@@ -57,7 +57,7 @@ def wait_for(url: str, proc: subprocess.Popen, seconds: float = 60) -> bytes:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stdout.read()}")
+            raise AssertionError(f"server exited: {proc.stdout.read() if proc.stdout else proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=5) as r:
                 return r.read()
@@ -107,8 +107,9 @@ def test_a_full_queue_answers_503_and_the_page_still_loads(tmp_path, tiny_model_
                                "max_concurrent": 2, "max_retries": 0, "timeout": 60}}}))
     env = {**os.environ, "QAPAIR_CONFIG": str(path), "QAPAIR_BIND": f"127.0.0.1:{port}", "HOME": str(tmp_path),
            "QAPAIR_THREADS": "1"}  # asks for fewer threads than the models admit: raised to what they need
+    log = open(tmp_path / "gunicorn.log", "w")  # a file, not a pipe: an unread pipe fills and stalls the server
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            env=env, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     openai_stub.delay = 30  # the remote model is slow: its requests hold their threads
     held = []
@@ -143,3 +144,4 @@ def test_a_full_queue_answers_503_and_the_page_still_loads(tmp_path, tiny_model_
         openai_stub.reset()
         os.killpg(proc.pid, signal.SIGKILL)  # master and worker; a graceful stop would wait for held requests
         proc.wait(timeout=30)
+        log.close()

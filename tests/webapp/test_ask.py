@@ -160,3 +160,11 @@ def test_a_failure_after_the_stream_began_is_an_error_frame(app, client, monkeyp
     events = parse_events(r.get_data(as_text=True))
     assert r.status_code == 200 and events[0] == ("delta", {"text": "partial"})
     assert events[-1] == ("error", {"error": expected})
+
+
+@pytest.mark.parametrize("history", [0, {}, "x", "[1]", '[{"role": "user"}]'])
+def test_history_that_is_not_turns_is_refused(client, history):
+    r = client.post("/ask", json={"question": "x", "history": history})
+    assert r.status_code == 400 and r.json["error"]["param"].startswith("history")
+    r = client.post("/ask", data={"question": "x", "history": history if isinstance(history, str) else "0"})
+    assert r.status_code == 400 and r.json["error"]["param"].startswith("history")

@@ -1,5 +1,7 @@
 """/api/prompts: presets read-only, saved prompts persist across an app restart."""
 
+import pytest
+
 import prompts
 from webapp import create_app
 
@@ -47,3 +49,10 @@ def test_bad_prompt_bodies(client):
     assert client.post("/api/prompts", json={"name": "n", "text": "x", "extra": 1}).status_code == 400
     assert client.put("/api/prompts/999", json={"text": "x"}).status_code == 404
     assert client.delete("/api/prompts/abc").status_code == 404
+
+
+@pytest.mark.parametrize("prompt_id", ["²", "١٢", "1.0", "-1", "9" * 30])
+def test_ids_that_only_look_like_numbers_are_not_found(client, prompt_id):
+    for method in ("GET", "DELETE"):
+        r = client.open(f"/api/prompts/{prompt_id}", method=method)
+        assert r.status_code == 404 and r.json["error"]["type"] == "not_found"
