@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from qa.settings import Settings, load_settings
 from llms.registry import Registry
@@ -23,6 +24,14 @@ from webapp.state import AppState
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+class Int64Converter(IntegerConverter):
+    """`<int:id>` up to the largest 64-bit id: a longer number is a 404, never an overflow in the database."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def config_path_from_env() -> str | None:
@@ -36,8 +45,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     root = Path(__file__).resolve().parent.parent
     app = Flask(__name__, template_folder=str(root / "templates"), static_folder=str(root / "static"),
                 instance_path=str(Path(os.environ.get("QAPAIR_INSTANCE", root / "instance")).resolve()))
-    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, QAPAIR_CONFIG=config_path_from_env())
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, QAPAIR_MAX_UPLOAD_BYTES=MAX_BODY_BYTES,
+                      QAPAIR_CONFIG=config_path_from_env())
     app.json.sort_keys = False
+    app.url_map.converters["int"] = Int64Converter
     app.config.update(overrides or {})
     app.config["SECRET_KEY"] = _secret_key(app)
 

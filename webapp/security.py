@@ -81,6 +81,9 @@ def check_request() -> None:
     if request.method in UNSAFE_METHODS:
         _check_origin()
         _check_media_type()
+        operation = getattr(current_app.view_functions.get(request.endpoint or ""), "openapi", None)
+        if operation is not None and operation.upload:  # uploads may be larger than other bodies
+            request.max_content_length = current_app.config["QAPAIR_MAX_UPLOAD_BYTES"]
     token = current_app.config.get("QAPAIR_API_TOKEN")
     if token and request.path.startswith(PROTECTED_PREFIXES):
         given = request.headers.get("Authorization", "")
