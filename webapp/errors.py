@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -47,7 +47,7 @@ def register(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         message = exc.description or exc.name
         if exc.code == 413:
-            message = f"The request body is larger than {app.config['MAX_CONTENT_LENGTH'] // 1024} KiB."
+            message = f"The request body is larger than {request.max_content_length // 1024} KiB."
         return jsonify(error_body(message, _HTTP_TYPES.get(exc.code, "server_error"))), exc.code
 
     @app.errorhandler(Exception)
