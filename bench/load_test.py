@@ -78,7 +78,7 @@ def main() -> int:
            "HOME": str(work), "QAPAIR_INSTANCE": str(work / "instance")}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    results: dict[str, list[float]] = {"ask": [], "stream": []}
+    results: dict[str, list[float]] = {"ask": [], "stream": [], "warm": []}
     statuses: Counter = Counter()
     errors: list[str] = []
     lock = threading.Lock()
