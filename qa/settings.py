@@ -16,7 +16,8 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from llms.config import ModelsConfig, load_config
 from qa.documents.budget import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, ChunkSettings
 from qa.documents.limits import (
-    DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_DOCUMENT_PAGES, DEFAULT_MAX_UNPACKED_BYTES, DEFAULT_MAX_UPLOAD_BYTES,
+    DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_DOCUMENT_PAGES, DEFAULT_MAX_READ_SECONDS, DEFAULT_MAX_UNPACKED_BYTES,
+    DEFAULT_MAX_UPLOAD_BYTES,
     DocumentLimits,
 )
 from qa.grounding import DEFAULT_THRESHOLD
@@ -41,6 +42,8 @@ class Settings(ModelsConfig):
     max_document_pages: int = Field(DEFAULT_MAX_DOCUMENT_PAGES, ge=1, description="Most pages a PDF may have.")
     max_unpacked_bytes: int = Field(DEFAULT_MAX_UNPACKED_BYTES, ge=1,
                                     description="Most bytes a DOCX's zip entries or a PDF's page contents unpack to.")
+    max_read_seconds: float = Field(DEFAULT_MAX_READ_SECONDS, gt=0, le=3600,
+                                    description="Longest time reading one PDF may take.")
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -57,7 +60,8 @@ class Settings(ModelsConfig):
     def document_limits(self) -> DocumentLimits:
         """The bounds `qa.documents.read_document` keeps to."""
         return DocumentLimits(max_bytes=self.max_upload_bytes, max_chars=self.max_document_chars,
-                              max_pages=self.max_document_pages, max_unpacked_bytes=self.max_unpacked_bytes)
+                              max_pages=self.max_document_pages, max_unpacked_bytes=self.max_unpacked_bytes,
+                              max_seconds=self.max_read_seconds)
 
 
 def load_settings(path: str | Path | None) -> Settings:

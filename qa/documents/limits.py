@@ -10,6 +10,7 @@ DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_DOCUMENT_CHARS = 10_000_000
 DEFAULT_MAX_DOCUMENT_PAGES = 5_000
 DEFAULT_MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_READ_SECONDS = 120.0
 
 
 class DocumentLimits(BaseModel):
@@ -19,7 +20,8 @@ class DocumentLimits(BaseModel):
     (Python's zipfile stops at the declared size, so a lying entry fails its CRC instead of
     growing), and the sum of a PDF's decoded page content streams, each of which pypdf also
     bounds on its own. `max_chars` bounds the extracted text, checked page by page and
-    paragraph by paragraph so the reader stops early.
+    paragraph by paragraph so the reader stops early. `max_seconds` bounds the time a PDF
+    takes (pypdf's work per operator is large enough for a small file to hold it for minutes).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -28,6 +30,7 @@ class DocumentLimits(BaseModel):
     max_chars: int = Field(DEFAULT_MAX_DOCUMENT_CHARS, ge=1)
     max_pages: int = Field(DEFAULT_MAX_DOCUMENT_PAGES, ge=1)
     max_unpacked_bytes: int = Field(DEFAULT_MAX_UNPACKED_BYTES, ge=1)
+    max_seconds: float = Field(DEFAULT_MAX_READ_SECONDS, gt=0)
 
 
 def check_bytes(filename: str, data: bytes, limits: DocumentLimits) -> None:

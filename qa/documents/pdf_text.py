@@ -135,7 +135,7 @@ def clean_pages(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
     doc_full = _full_width(all_widths)
     for lines in page_lines:
         filled = [line for line in lines if line]
-        full = _full_width(filled) if len(filled) >= 3 else doc_full
+        full = _full_width(filled) if len(filled) >= 8 else doc_full  # few lines say little about the page
         start = end = None
         for i, line in enumerate(lines):
             if not line:  # a blank line ends a paragraph
