@@ -13,8 +13,10 @@ than half full and that unit must be cut anyway, so a heading is not left alone.
 tokenizer-based counter (`lambda s: len(tok(s, add_special_tokens=False).input_ids)`).
 Each sentence is measured once (the words of an over-long one once more) and a chunk's
 size is the sum of its pieces and the whitespace between them, so the cost stays linear.
-For `len` the sum is exact; for a tokenizer it is an upper bound in practice (tokens
-merge across a joint, they do not split), and `chunk_budget`'s margin absorbs the rest.
+For `len` the sum is exact. For a tokenizer it is close but not a bound (a joint can
+tokenize into one token more than its parts), so each finished chunk is measured once
+whole, and should it be over, its last pieces move on to the next chunk: chunks stay
+within `max_size` by `measure` itself, at about twice the tokenizing of the text in all.
 
 With `overlap` > 0 each chunk after the first starts with the tail of the one before, at
 most `overlap` in size, starting at a sentence where one fits (else at a word), and never
@@ -33,7 +35,7 @@ PARAGRAPH, SENTENCE, WORD, CHARACTER = 3, 2, 1, 0  # the boundary in front of a 
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One chunk: `text == document[start:end]`; `size` is its measure as the chunker counted it."""
+    """One chunk: `text == document[start:end]`; `size` is `measure(text)` (for `len`, its length)."""
 
     index: int
     start: int
@@ -130,7 +132,7 @@ class _Packer:
     def run(self) -> list[Chunk]:
         for start, end in paragraph_spans(self.text):
             self.place(self.paragraph(start, end))
-        if self.current:
+        while self.current:
             self.emit()
         return self.chunks
 
@@ -140,10 +142,10 @@ class _Packer:
     def place(self, unit) -> None:
         if self.current and self.fits(unit):
             self.add_all(unit)
-            return
-        if self.fresh and (unit.size <= self.max or self.size * 2 >= self.max):
+        elif self.fresh and (unit.size <= self.max or self.size * 2 >= self.max):
             self.flush(unit)
-        if isinstance(unit, _Piece) or (unit.size <= self.max and (not self.current or self.fits(unit))):
+            self.place(unit)  # again, in the chunk that now starts with the overlap or the pieces carried over
+        elif isinstance(unit, _Piece) or (unit.size <= self.max and not self.current):
             self.add_all(unit)
         else:
             for part in unit.parts:
@@ -164,7 +166,7 @@ class _Packer:
         """End the current chunk before `upcoming`; seed the next with the overlap tail, sized so
         that `upcoming` (or its first piece, when it is cut anyway) still fits after it."""
         previous = self.emit()
-        if not self.overlap:
+        if self.current or not self.overlap:  # pieces carried over start the next chunk instead
             return
         need = upcoming.size if upcoming.size <= self.max else _first_piece(upcoming).size
         room = self.max - need - self.gap(previous[-1].end, upcoming.start)
@@ -187,10 +189,21 @@ class _Packer:
         return [] if start is None else pieces[start:]
 
     def emit(self) -> list[_Piece]:
-        pieces, self.current = self.current, []
+        """Write the current chunk. A measure other than `len` checks the chunk as a whole once:
+        should the joined text measure more than its pieces did (tokens that split at a joint),
+        the last pieces are carried over into the next chunk until it fits."""
+        pieces, carry = self.current, []
+        size = self.size
+        if not self.exact:
+            size = self.measure(self.text[pieces[0].start:pieces[-1].end])
+            while size > self.max and len(pieces) > 1:
+                carry.insert(0, pieces.pop())
+                size = self.measure(self.text[pieces[0].start:pieces[-1].end])
         start, end = pieces[0].start, pieces[-1].end
-        self.chunks.append(Chunk(len(self.chunks), start, end, self.text[start:end], self.size))
-        self.size = self.fresh = 0
+        self.chunks.append(Chunk(len(self.chunks), start, end, self.text[start:end], size))
+        self.current, self.size, self.fresh = [], 0, 0
+        for piece in carry:
+            self.add_all(piece)
         return pieces
 
 
