@@ -96,7 +96,9 @@ class _Packer:
 
     # -- building units --------------------------------------------------------------
 
-    def paragraph(self, start: int, end: int) -> _Unit:
+    def paragraph(self, start: int, end: int) -> _Unit | _Piece:
+        if self.exact and not self.overlap and end - start <= self.max:
+            return _Piece(start, end, end - start, PARAGRAPH)  # fits, and no overlap will look inside
         parts = [self.sentence(a, b, SENTENCE) for a, b in sentence_spans(self.text, start, end)]
         _first_level(parts[0], PARAGRAPH)
         return _Unit(start, self.total(parts), parts)

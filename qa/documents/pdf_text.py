@@ -28,9 +28,7 @@ from prompts.language import CJK_RANGES
 
 WINDOW = 3  # lines at the top and at the bottom of a page where running headers and footers are looked for
 _DIGITS = re.compile(r"\d+")
-_WIDE = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef]")
-_CJK_END = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef]$")
-_CJK_START = re.compile(f"^[{CJK_RANGES}\u3000-\u303f\uff00-\uffef]")
+_CJK = re.compile(f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef]")
 _HYPHENATED_END = re.compile(r"([^\W\d_]+)[-\u2010]$")
 _WORD_START = re.compile(r"[^\W\d_]+")
 _COMPOUND = re.compile(r"[^\W\d_]+[-\u2010][^\W\d_]+")
@@ -63,7 +61,8 @@ def drop_running_lines(lines: list[str], running: set[str]) -> list[str]:
 
 
 def _width(line: str) -> int:
-    return len(line) + len(_WIDE.findall(line))
+    """Display width, about: a CJK character (3 bytes in UTF-8) counts 2, ASCII 1."""
+    return len(line) if line.isascii() else (len(line) + len(line.encode("utf-8"))) // 2
 
 
 def _full_width(lines: list[str]) -> int:
@@ -73,8 +72,9 @@ def _full_width(lines: list[str]) -> int:
 
 
 class _Joiner:
-    def __init__(self, compounds: set[str]):
-        self.compounds = compounds
+    def __init__(self, pages: list[str]):
+        self.pages = pages
+        self._compounds: set[str] | None = None
         self.parts: list[str] = []
         self.length = 0
         self.prev: str | None = None  # the last line written, None at a paragraph start
@@ -101,7 +101,7 @@ class _Joiner:
         if prev.endswith("\u00ad"):
             self._unwrite(1)
             return line
-        hyphen = _HYPHENATED_END.search(prev)
+        hyphen = _HYPHENATED_END.search(prev[-64:]) if prev[-1] in "-\u2010" else None
         if hyphen and line[:1].islower():
             after = _WORD_START.match(line)
             if f"{hyphen.group(1)}-{after.group()}".casefold() not in self.compounds:
@@ -109,7 +109,7 @@ class _Joiner:
             return line
         if hyphen and (line[:1].isupper() or line[:1].isdigit()):
             return line
-        if _CJK_END.search(prev) or _CJK_START.match(line):
+        if _CJK.match(prev[-1]) or _CJK.match(line[0]):
             return line
         self.write(" ")
         return line
@@ -122,14 +122,22 @@ class _Joiner:
     def text(self) -> str:
         return "".join(self.parts)
 
+    @property
+    def compounds(self) -> set[str]:
+        """Hyphenated words written inside a line anywhere in the document (found once, when first needed)."""
+        if self._compounds is None:
+            self._compounds = {word.casefold().replace("\u2010", "-")
+                               for page in self.pages if "-" in page or "\u2010" in page
+                               for word in _COMPOUND.findall(page)}
+        return self._compounds
+
 
 def clean_pages(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
     """One text from the pages' extracted text, and each page's span in it."""
     page_lines = [[line.strip() for line in page.strip().split("\n")] for page in pages]
     running = running_lines([[line for line in lines if line] for lines in page_lines])
     page_lines = [drop_running_lines(lines, running) for lines in page_lines]
-    compounds = {word.casefold().replace("\u2010", "-") for page in pages for word in _COMPOUND.findall(page)}
-    joiner = _Joiner(compounds)
+    joiner = _Joiner(pages)
     spans: list[tuple[int, int]] = []
     all_widths = [line for lines in page_lines for line in lines if line]
     doc_full = _full_width(all_widths)
@@ -159,4 +167,4 @@ def _ends_paragraph(line: str, nxt: str | None, full: int) -> bool:
         return True
     if nxt is not None and _LIST_ITEM.match(nxt):
         return True
-    return width < 0.93 * full and bool(_SENTENCE_END.search(line))
+    return width < 0.93 * full and bool(_SENTENCE_END.search(line[-8:]))

@@ -98,7 +98,8 @@ def _ends_sentence(text: str, dot: int, after: int, end: int) -> bool:
     """A full stop ends a sentence unless an abbreviation or initial precedes it or a lowercase word follows."""
     if _LOWER_NEXT.match(text, after, end):
         return False
-    word_start = max(text.rfind(" ", 0, dot), text.rfind("\n", 0, dot)) + 1
+    lookback = max(0, dot - 24)  # abbreviations are short; a bounded look keeps long lines linear
+    word_start = max(text.rfind(" ", lookback, dot), text.rfind("\n", lookback, dot), lookback - 1) + 1
     word = text[word_start:dot].lstrip(_OPEN)
     return not (_INITIALS.fullmatch(word) or word.lower() in ABBREVIATIONS)
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from qa.documents import chunk_text
 from qa.documents.segments import is_mark
 
-CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# CJK characters and CJK punctuation: a cut next to one is between words
+CJK = re.compile("[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 TOKENS = [
     "the", "report", "e.g.", "U.S.", "3.14", "Mr.", "naïve", "cafe\u0301", "👍🏽", "👩\u200d💻", "state-of-the-art",
     "长", "江", "是", "中", "国", "。", "，", "！", "？", "；", "“", "”", ".", "!", "?", "a" * 30, "x" * 70,
