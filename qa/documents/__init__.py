@@ -11,31 +11,43 @@ The interface the storage, jobs and web layers call:
     chunk_text(text: str, *, max_size: int, overlap: int = 0, measure=len) -> list[Chunk]
         Chunk(index, start, end, text, size) with text == document_text[start:end].
 
+    chunk_document(text, settings: ChunkSettings, *, measure=len, limit=None) -> list[Chunk]
+        chunk_text with a document's settings, capped at `limit` (a model's budget) when given.
     ChunkSettings(size=2000, overlap=0)       per-document size and overlap, bounded (pydantic)
     chunk_budget(context_tokens, prompt_tokens, max_tokens, margin=64) -> int    tokens for a local model
     remote_chunk_chars(size, *, context_tokens=None, ...) -> int                 characters for a remote one
-    DocumentLimits(max_bytes, max_chars, max_pages, max_unpacked_bytes)         bounds for read_document
+    DocumentLimits(max_bytes, max_chars, max_pages, max_unpacked_bytes, max_seconds)   bounds for read_document
 
-`qa.settings.Settings.document_limits()` and `.chunk_settings()` build the last two from the
+`qa.settings.Settings.document_limits()` and `.chunk_settings()` build those two from the
 config file (`max_upload_bytes`, `max_document_chars`, `max_document_pages`,
-`max_unpacked_bytes`, `chunk_size`, `chunk_overlap`).
+`max_unpacked_bytes`, `max_read_seconds`, `chunk_size`, `chunk_overlap`).
 """
 
-from qa.documents.budget import (
-    DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_MARGIN, ChunkSettings, chunk_budget, remote_chunk_chars,
-)
-from qa.documents.chunking import Chunk, chunk_text
-from qa.documents.document import DocumentText, Span
-from qa.documents.errors import (
-    SUPPORTED_SUFFIXES, DocumentError, DocumentReadError, DocumentTooLargeError, DocumentTypeMismatchError,
-    EmptyDocumentError, EncryptedDocumentError, NoTextError, UnsupportedDocumentError,
-)
-from qa.documents.limits import DocumentLimits
-from qa.documents.reader import read_document
+from importlib import import_module
 
-__all__ = [
-    "DEFAULT_CHUNK_OVERLAP", "DEFAULT_CHUNK_SIZE", "DEFAULT_MARGIN", "SUPPORTED_SUFFIXES", "Chunk", "ChunkSettings",
-    "DocumentError", "DocumentLimits", "DocumentReadError", "DocumentText", "DocumentTooLargeError",
-    "DocumentTypeMismatchError", "EmptyDocumentError", "EncryptedDocumentError", "NoTextError", "Span",
-    "UnsupportedDocumentError", "chunk_budget", "chunk_text", "read_document", "remote_chunk_chars",
-]
+# Names load on first use (PEP 562): `qa.settings` imports the defaults from here, and every door
+# loads it, so the readers' pypdf, python-docx and lxml (about half a second) wait until a file comes.
+_WHERE = {
+    "DEFAULT_CHUNK_OVERLAP": "budget", "DEFAULT_CHUNK_SIZE": "budget", "DEFAULT_MARGIN": "budget",
+    "ChunkSettings": "budget", "chunk_budget": "budget", "chunk_document": "budget", "remote_chunk_chars": "budget",
+    "Chunk": "chunking", "chunk_text": "chunking",
+    "DocumentText": "document", "Span": "document",
+    "SUPPORTED_SUFFIXES": "errors", "DocumentError": "errors", "DocumentReadError": "errors",
+    "DocumentTooLargeError": "errors", "DocumentTypeMismatchError": "errors", "EmptyDocumentError": "errors",
+    "EncryptedDocumentError": "errors", "NoTextError": "errors", "UnsupportedDocumentError": "errors",
+    "DocumentLimits": "limits",
+    "read_document": "reader",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -19,10 +19,12 @@ A chunk must also fit the model that reads it, next to the system prompt and the
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from llms.errors import ContextLengthError
+from qa.documents.chunking import Chunk, chunk_text
 
 DEFAULT_CHUNK_SIZE = 2000       # characters: a few paragraphs, what QA extraction prompts are tuned for
 DEFAULT_CHUNK_OVERLAP = 0       # overlap repeats text, and so questions; off unless asked
@@ -73,3 +75,12 @@ def remote_chunk_chars(size: int, *, context_tokens: int | None = None, prompt_t
         return size
     budget = chunk_budget(context_tokens, prompt_tokens, max_tokens, margin)
     return min(size, max(1, math.floor(budget * chars_per_token)))
+
+
+def chunk_document(text: str, settings: ChunkSettings, *, measure: Callable[[str], int] = len,
+                   limit: int | None = None) -> list[Chunk]:
+    """Chunk `text` with a document's settings, each chunk at most `limit` too when given (a
+    model's `chunk_budget` or `remote_chunk_chars`); the overlap shrinks to half a chunk if the
+    limit cuts the size. The one call the API, the page and the command line share."""
+    size = settings.size if limit is None else max(1, min(settings.size, limit))
+    return chunk_text(text, max_size=size, overlap=min(settings.overlap, size // 2), measure=measure)

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from llms.errors import ContextLengthError
-from qa.documents import ChunkSettings, DocumentLimits, chunk_budget, remote_chunk_chars
+from qa.documents import ChunkSettings, DocumentLimits, chunk_budget, chunk_document, chunk_text, remote_chunk_chars
 from qa.settings import Settings
 
 
@@ -45,3 +45,12 @@ def test_settings_give_chunk_settings_and_document_limits():
     with pytest.raises(ValidationError) as err:
         Settings(chunk_size=100, chunk_overlap=60)
     assert "chunk_overlap" in str(err.value)
+
+
+def test_chunk_document_applies_settings_and_a_model_limit():
+    text = " ".join(f"Sentence number {i} is here." for i in range(200))
+    settings = ChunkSettings(size=600, overlap=200)
+    assert chunk_document(text, settings) == chunk_text(text, max_size=600, overlap=200)
+    capped = chunk_document(text, settings, limit=300)
+    assert capped == chunk_text(text, max_size=300, overlap=150)
+    assert max(c.size for c in capped) <= 300

@@ -63,7 +63,7 @@ def check_common(text: str, chunks, max_size: int) -> None:
     assert [c.index for c in chunks] == list(range(len(chunks)))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.integers(min_value=1, max_value=120))
 def test_chunks_tile_the_text(text, max_size):
     chunks = chunk_text(text, max_size=max_size)
@@ -72,7 +72,7 @@ def test_chunks_tile_the_text(text, max_size):
         assert prev.end <= nxt.start and text[prev.end:nxt.start].strip() == ""
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.integers(min_value=2, max_value=120), st.data())
 def test_overlapping_chunks_cover_the_text_and_move_on(text, max_size, data):
     overlap = data.draw(st.integers(min_value=0, max_value=max_size - 1))
