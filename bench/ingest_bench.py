@@ -6,7 +6,8 @@ paragraphs as a Chinese one, typeset by reportlab with a running header and a "P
 footer (Flate-compressed streams, as Word and LaTeX write them, not reportlab's default
 ASCII85 on top), and the same paragraphs as DOCX (python-docx) with a table every 20
 paragraphs. MB is 10^6 bytes of the extracted text in UTF-8 (a Chinese character is 3);
-characters per second are given too. Each figure is the best of --repeats runs.
+characters per second are given too. Each figure is the best of --repeats runs, timed by
+the process's CPU time (the work is single-threaded).
 
 For PDFs the table also shows pypdf alone (`page.extract_text()` in its "plain" and
 "layout" modes, no cleaning), which is where the time goes.
@@ -44,11 +45,13 @@ def build_documents(copies: int) -> dict[str, tuple[str, bytes]]:
 
 
 def best(fn, repeats: int) -> tuple[float, object]:
+    """The least CPU time of the process over `repeats` runs (single-threaded work: on an idle core
+    this is the wall time, and other processes on a shared machine disturb it far less)."""
     times, result = [], None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         result = fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times), result
 
 
