@@ -8,6 +8,9 @@ The interface the storage, jobs and web layers call:
         encoding (text files), warnings (sentences for the user), chars, span_at(offset), page_at(offset).
         Raises a DocumentError (qa.documents.errors; 413, 415 or 422, param "file").
 
+    text_document(name: str, text: str, limits: DocumentLimits | None = None) -> DocumentText
+        The same for text sent as text (JSON {"name", "text"}): normalised, bounded, paragraph spans.
+
     chunk_text(text: str, *, max_size: int, overlap: int = 0, measure=len) -> list[Chunk]
         Chunk(index, start, end, text, size) with text == document_text[start:end].
 
@@ -36,7 +39,7 @@ _WHERE = {
     "DocumentTooLargeError": "errors", "DocumentTypeMismatchError": "errors", "EmptyDocumentError": "errors",
     "EncryptedDocumentError": "errors", "NoTextError": "errors", "UnsupportedDocumentError": "errors",
     "DocumentLimits": "limits",
-    "read_document": "reader",
+    "read_document": "reader", "text_document": "text_reader",
 }
 __all__ = sorted(_WHERE)
 

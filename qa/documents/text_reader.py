@@ -94,6 +94,19 @@ def normalize_text(text: str) -> str:
 def read_text(filename: str, data: bytes, kind: DocumentKind, limits: DocumentLimits) -> DocumentText:
     check_text(filename, data)
     text, encoding, warnings = decode_text(data)
+    return _document(filename, text, kind, limits, encoding, warnings)
+
+
+def text_document(name: str, text: str, limits: DocumentLimits | None = None) -> DocumentText:
+    """A document from text sent as text (`POST /api/documents` with JSON `{"name", "text"}`):
+    the same normalisation, bounds and paragraph spans as a .txt upload; kind "md" when the
+    name ends in .md, else "txt"."""
+    kind: DocumentKind = "md" if name.lower().endswith(".md") else "txt"
+    return _document(name, text, kind, limits or DocumentLimits(), None, [])
+
+
+def _document(filename: str, text: str, kind: DocumentKind, limits: DocumentLimits,
+              encoding: str | None, warnings: list[str]) -> DocumentText:
     text = normalize_text(text)
     check_text_size(filename, text, limits)
     spans = tuple(Span("paragraph", n, start, end) for n, (start, end) in enumerate(paragraph_spans(text), 1))

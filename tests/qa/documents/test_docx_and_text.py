@@ -7,7 +7,7 @@ import codecs
 import pytest
 
 from qa.documents import (
-    DocumentLimits, DocumentReadError, DocumentTooLargeError, EmptyDocumentError, read_document,
+    DocumentLimits, DocumentReadError, DocumentTooLargeError, EmptyDocumentError, read_document, text_document,
 )
 from tests.qa.documents.files import corpus_paragraphs, make_docx, with_zip_entry
 
@@ -117,3 +117,15 @@ def test_line_ends_and_paragraph_spans():
 def test_whitespace_only_text_is_empty():
     with pytest.raises(EmptyDocumentError):
         read_document("blank.txt", b" \r\n\t\n")
+
+
+def test_text_sent_as_text_is_read_like_a_txt_upload():
+    document = text_document("notes", "Line one\r\n\r\nLine two\x00")
+    assert document.kind == "txt" and document.encoding is None
+    assert document.text == "Line one\n\nLine two" == read_document("notes.txt", b"Line one\r\n\r\nLine two").text
+    assert [document.text[s.start:s.end] for s in document.spans] == ["Line one", "Line two"]
+    assert text_document("readme.md", "# Hi").kind == "md"
+    with pytest.raises(EmptyDocumentError):
+        text_document("blank", " \n ")
+    with pytest.raises(DocumentTooLargeError):
+        text_document("long", "x" * 101, DocumentLimits(max_chars=100))
