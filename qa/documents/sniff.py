@@ -30,7 +30,6 @@ _MAGIC: tuple[tuple[bytes, str, str | None], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", None),
     (b"Rar!\x1a\x07", "a RAR archive", None),
     (b"\x7fELF", "a program (ELF)", None),
-    (b"MZ", "a Windows program", None),
 )
 
 
