@@ -12,9 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from llms.config import ModelsConfig, load_config
+from qa.documents.budget import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, ChunkSettings
+from qa.documents.limits import (
+    DEFAULT_MAX_DOCUMENT_CHARS, DEFAULT_MAX_DOCUMENT_PAGES, DEFAULT_MAX_READ_SECONDS, DEFAULT_MAX_UNPACKED_BYTES,
+    DEFAULT_MAX_UPLOAD_BYTES,
+    DocumentLimits,
+)
 from qa.grounding import DEFAULT_THRESHOLD
 
 
@@ -34,6 +40,35 @@ class Settings(ModelsConfig):
     allowed_hosts: list[Annotated[str, Field(min_length=1, max_length=253)]] = Field(
         default_factory=list, max_length=64,
         description="Host names the app answers to besides localhost, 127.0.0.1 and [::1] (behind a proxy).")
+    chunk_size: int = Field(DEFAULT_CHUNK_SIZE, ge=MIN_CHUNK_SIZE, le=MAX_CHUNK_SIZE,
+                            description="Default largest chunk of a document, in characters (tokens for local models).")
+    chunk_overlap: int = Field(DEFAULT_CHUNK_OVERLAP, ge=0, le=MAX_CHUNK_SIZE // 2,
+                               description="Default tail of a chunk repeated at the start of the next.")
+    max_upload_bytes: int = Field(DEFAULT_MAX_UPLOAD_BYTES, ge=1, description="Largest document file accepted.")
+    max_document_chars: int = Field(DEFAULT_MAX_DOCUMENT_CHARS, ge=1, description="Most text one document may hold.")
+    max_document_pages: int = Field(DEFAULT_MAX_DOCUMENT_PAGES, ge=1, description="Most pages a PDF may have.")
+    max_unpacked_bytes: int = Field(DEFAULT_MAX_UNPACKED_BYTES, ge=1,
+                                    description="Most bytes a DOCX's zip entries or a PDF's page contents unpack to.")
+    max_read_seconds: float = Field(DEFAULT_MAX_READ_SECONDS, gt=0, le=3600,
+                                    description="Longest time reading one PDF may take.")
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_within_half(cls, overlap: int, info: ValidationInfo) -> int:
+        size = info.data.get("chunk_size")
+        if size is not None and overlap > size // 2:
+            raise ValueError(f"must be at most half of chunk_size ({size})")
+        return overlap
+
+    def chunk_settings(self) -> ChunkSettings:
+        """The default chunk size and overlap for a new document (validated together)."""
+        return ChunkSettings(size=self.chunk_size, overlap=self.chunk_overlap)
+
+    def document_limits(self) -> DocumentLimits:
+        """The bounds `qa.documents.read_document` keeps to."""
+        return DocumentLimits(max_bytes=self.max_upload_bytes, max_chars=self.max_document_chars,
+                              max_pages=self.max_document_pages, max_unpacked_bytes=self.max_unpacked_bytes,
+                              max_seconds=self.max_read_seconds)
 
 
 def load_settings(path: str | Path | None) -> Settings:

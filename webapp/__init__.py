@@ -56,6 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     config = qapair if isinstance(qapair, Settings) else load_settings(qapair)
     token = os.environ.get("QAPAIR_API_TOKEN") or (config.api_token.get_secret_value() if config.api_token else None)
     security.init_app(app, config.allowed_hosts, token)
+    app.config["QAPAIR_MAX_UPLOAD_BYTES"] = max(config.max_upload_bytes, MAX_BODY_BYTES)
     db_path = config.prompts_db or str(Path(app.instance_path) / "prompts.sqlite")
     app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db_path))
 
