@@ -51,7 +51,7 @@ _SEED = 1
 _CANDIDATE_RECALL = 0.98  # chance that a pair at exactly the threshold shares a band
 _CHUNK = 8192  # questions indexed together
 _SIGNATURE_BATCH = 1024  # questions hashed together: bounds the (shingles x permutations) scratch array
-_PAIR_CHUNK = 100_000  # candidate pairs checked together
+_PAIR_CHUNK = 20_000  # candidate pairs checked together: bounds the gathered sparse rows (~20 MB)
 _FORMAT_VERSION = 1
 _U64 = np.uint64
 

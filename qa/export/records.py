@@ -46,18 +46,22 @@ class ExportOptions:
 
 def source(pair: ExportPair) -> dict:
     """The provenance object: document, chunk offsets, model, prompt name, grounded, support, score."""
-    start = _int(pair.get("chunk_start"), 0)
-    end = _int(pair.get("chunk_end"), start + len(pair.get("chunk") or ""))
-    grounded = pair.get("grounded")
+    get = pair.get
+    start = get("chunk_start")
+    start = 0 if start is None else int(start)
+    end = get("chunk_end")
+    grounded = get("grounded")
+    support = get("support")
+    score = get("score")
     return {
-        "document": pair.get("document") or "",
+        "document": get("document") or "",
         "chunk_start": start,
-        "chunk_end": end,
-        "model": pair.get("model") or "",
-        "prompt": pair.get("prompt") or "",
-        "grounded": bool(grounded),
-        "support": _float(pair.get("support")) if grounded is not None else NOT_MEASURED,
-        "score": _float(pair.get("score")),
+        "chunk_end": start + len(get("chunk") or "") if end is None else int(end),
+        "model": get("model") or "",
+        "prompt": get("prompt") or "",
+        "grounded": grounded is True or bool(grounded),
+        "support": NOT_MEASURED if grounded is None or support is None else float(support),
+        "score": NOT_MEASURED if score is None else float(score),
     }
 
 
@@ -79,10 +83,3 @@ def system_of(pair: ExportPair, options: ExportOptions) -> str | None:
         return None
     return pair.get("system") or options.system
 
-
-def _int(value, default: int) -> int:
-    return default if value is None else int(value)
-
-
-def _float(value) -> float:
-    return NOT_MEASURED if value is None else float(value)
