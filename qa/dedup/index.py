@@ -1,52 +1,23 @@
-"""Exact and near-duplicate questions across a dataset: MinHash LSH over character shingles, checked by exact Jaccard.
-
-A question is normalized (NFKC, case folded, punctuation and symbols dropped, single
-spaces, none beside a Chinese character) and cut into shingles: every CJK character on
-its own, and the character 3-grams of every other run (Latin words with their spaces,
-digits). Two questions are near-duplicates when the Jaccard similarity of their shingle
-sets reaches the threshold, exact duplicates when their normalized texts are equal.
-
-Candidates come from MinHash LSH: signatures are datasketch's affine32 MinHash (the same
-values as `datasketch.MinHash(num_perm, seed=1)`), computed for thousands of questions at
-once with numpy, and banded so that a pair at exactly the threshold shares a band with
-probability >= 0.98. Bands are sorted arrays, so a batch of questions finds its
-candidates with a few sorts and binary searches instead of one Python call per band and
-question (datasketch's `MinHashLSH` took minutes for 100,000 questions here: bench/README.md,
-"Duplicate questions", which also has the measurements behind the shingles and the
-default threshold). Every candidate is then checked with the exact Jaccard of the two
-shingle sets, so the LSH's false positives never reach the caller.
-
-Exact copies of a question are represented by the first one indexed: a later copy is
-matched to it (exact) and to nothing else, and questions similar to that text are matched
-to it, so a text repeated k times costs k - 1 pairs, not k²/2. `Duplicates.groups()` puts
-them all together. `DuplicateIndex` is incremental (`add` returns only the new
-questions' duplicates) and `save`/`load` keep it in one .npz file (no pickle).
-"""
+"""The incremental duplicate index: MinHash signatures in bulk, LSH bands as sorted arrays, exact Jaccard checks, .npz files."""
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from datasketch import MinHash
 from scipy.sparse import csr_array
-from scipy.sparse.csgraph import connected_components
 
-from prompts.language import CJK_RANGES
+from qa.dedup.results import Duplicates, Key, Match, empty
+from qa.dedup.text import LATIN_NGRAM, normalize, shingles_of_normalized
 
-Key = Union[int, str]
 DEFAULT_THRESHOLD = 0.7  # bench/README.md, "Duplicate questions": planted near-duplicates found and false flags
 MIN_THRESHOLD = 0.5  # below it almost every pair of questions sharing a topic becomes a candidate
 DEFAULT_NUM_PERM = 64
-LATIN_NGRAM = 3
 _SEED = 1
 _CANDIDATE_RECALL = 0.98  # chance that a pair at exactly the threshold shares a band
 _CHUNK = 8192  # questions indexed together
@@ -54,38 +25,6 @@ _SIGNATURE_BATCH = 1024  # questions hashed together: bounds the (shingles x per
 _PAIR_CHUNK = 20_000  # candidate pairs checked together: bounds the gathered sparse rows (~20 MB)
 _FORMAT_VERSION = 1
 _U64 = np.uint64
-
-_NON_WORD = re.compile(r"[\W_]+")
-_SPACE_BY_CJK = re.compile(rf"(?<=[{CJK_RANGES}]) | (?=[{CJK_RANGES}])")
-_RUNS = re.compile(rf"([{CJK_RANGES}]+)|([^{CJK_RANGES}]+)")
-
-
-def normalize(text: str) -> str:
-    """NFKC, case folded, punctuation and symbols dropped, single spaces, none beside a CJK character."""
-    text = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-    return _SPACE_BY_CJK.sub("", text)
-
-
-def _shingles_of_normalized(text: str) -> set[str]:
-    out: set[str] = set()
-    for cjk, other in _RUNS.findall(text):
-        if cjk:
-            out.update(cjk)
-        elif run := other.strip():
-            n = LATIN_NGRAM
-            out.update((run[i:i + n] for i in range(len(run) - n + 1)) if len(run) > n else (run,))
-    return out
-
-
-def shingles(text: str) -> set[str]:
-    """The shingles of a question: each CJK character, and the 3-grams of every other run of its normalized text."""
-    return _shingles_of_normalized(normalize(text))
-
-
-def jaccard(a: str, b: str) -> float:
-    """The exact similarity the index uses: Jaccard of the two questions' shingle sets."""
-    sa, sb = shingles(a), shingles(b)
-    return len(sa & sb) / len(sa | sb) if sa or sb else 1.0
 
 
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -117,66 +56,6 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     total = int(counts.sum())
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     return np.repeat(starts, counts) + offsets
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """An indexed question that another one duplicates."""
-    id: Key
-    similarity: float  # exact Jaccard of the shingle sets
-    exact: bool  # the same text after normalization
-
-
-@dataclass
-class Duplicates:
-    """Duplicate pairs: `ids[i]` duplicates the earlier indexed `others[i]`."""
-    ids: np.ndarray  # object array of ids
-    others: np.ndarray
-    similarity: np.ndarray  # float64
-    exact: np.ndarray  # bool
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __iter__(self) -> Iterator[tuple[Key, Key, float, bool]]:
-        """(id, earlier id it duplicates, similarity, exact) for each pair."""
-        return zip(self.ids.tolist(), self.others.tolist(), self.similarity.tolist(), self.exact.tolist())
-
-    def by_id(self) -> dict[Key, list[Match]]:
-        """For each id that duplicates earlier ones, those ones, most similar first."""
-        out: dict[Key, list[Match]] = {}
-        for key, other, similarity, exact in self:
-            out.setdefault(key, []).append(Match(other, similarity, exact))
-        for matches in out.values():
-            matches.sort(key=lambda m: -m.similarity)
-        return out
-
-    def neighbours(self) -> dict[Key, list[Key]]:
-        """For each flagged id, every id it is paired with, earlier or later."""
-        out: dict[Key, list[Key]] = {}
-        for key, other, _, _ in self:
-            out.setdefault(key, []).append(other)
-            out.setdefault(other, []).append(key)
-        return out
-
-    def groups(self) -> list[list[Key]]:
-        """Connected groups of duplicates, two or more ids each, in first-seen order."""
-        seen = dict.fromkeys(np.column_stack([self.others, self.ids]).ravel().tolist())
-        if not seen:
-            return []
-        number = {key: i for i, key in enumerate(seen)}
-        a = np.fromiter((number[k] for k in self.ids.tolist()), np.int64, len(self.ids))
-        b = np.fromiter((number[k] for k in self.others.tolist()), np.int64, len(self.ids))
-        graph = csr_array((np.ones(len(a), np.int8), (a, b)), shape=(len(number), len(number)))
-        _, labels = connected_components(graph, directed=False)
-        groups: dict[int, list[Key]] = {}
-        for key, label in zip(seen, labels.tolist()):
-            groups.setdefault(label, []).append(key)
-        return list(groups.values())
-
-
-def _empty() -> Duplicates:
-    return Duplicates(np.empty(0, object), np.empty(0, object), np.empty(0, np.float64), np.empty(0, bool))
 
 
 class DuplicateIndex:
@@ -233,7 +112,7 @@ class DuplicateIndex:
         if chunk:
             found.append(self._add_chunk(chunk))
         if not found:
-            return _empty()
+            return empty()
         return Duplicates(*(np.concatenate([getattr(d, f) for d in found])
                             for f in ("ids", "others", "similarity", "exact")))
 
@@ -290,7 +169,7 @@ class DuplicateIndex:
     def _prepare(self, question: str) -> tuple[str, list[int]]:
         """(normalized text, sorted shingle columns); new shingles join the vocabulary."""
         text = normalize(question)
-        found = _shingles_of_normalized(text)
+        found = shingles_of_normalized(text)
         columns = [*map(self._vocabulary.get, found)]
         if None in columns:
             for shingle in found:
@@ -483,9 +362,3 @@ def _rows(columns: list[list[int]], width: int) -> csr_array:
     matrix = csr_array((np.ones(len(indices), np.int8), indices, indptr), shape=(len(columns), width))
     matrix.has_sorted_indices = True
     return matrix
-
-
-def find_duplicates(items: Iterable[tuple[Key, str]], threshold: float = DEFAULT_THRESHOLD,
-                    num_perm: int = DEFAULT_NUM_PERM) -> Duplicates:
-    """Duplicates among all (id, question) pairs, in one pass through a fresh index."""
-    return DuplicateIndex(threshold, num_perm).add(items)
