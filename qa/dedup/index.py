@@ -233,6 +233,8 @@ class DuplicateIndex:
     def _candidates(self, keys: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(later, earlier) slot pairs that share a band: new signatures against the index and against
         each other (a new slot pairs only with smaller ones), each pair once."""
+        if not len(slots):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
         codes = []
         for band in range(self.bands):
             known_keys, known_slots = self._band_keys[band], self._band_slots[band]

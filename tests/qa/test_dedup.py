@@ -76,6 +76,17 @@ def test_exact_and_near_duplicates_in_chinese_and_english():
     assert found.neighbours()[1] == [2, 3]
 
 
+def test_empty_inputs_and_questions_without_words():
+    assert len(find_duplicates([])) == 0 and find_duplicates([]).groups() == []
+    index = DuplicateIndex()
+    assert index.query("长江？") == []
+    assert len(index.add([])) == 0
+    assert len(index.add([(1, "?!"), (2, "！？")])) == 0  # nothing left after normalization: never a duplicate
+    assert len(index.add([(3, "长江"), (4, "长江。")])) == 1
+    assert len(index.add([(5, "长江!")])) == 1  # a chunk of nothing but a copy
+    assert index.query("??") == [] and len(index) == 5
+
+
 def test_the_threshold_decides():
     items = [("a", "长江全长多少公里？"), ("b", "长江的全长是多少公里")]
     similarity = jaccard(items[0][1], items[1][1])
