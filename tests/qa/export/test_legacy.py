@@ -1,4 +1,4 @@
-"""qa.export: JSON, JSON Lines and CSV that spreadsheets open safely."""
+"""qa.export.legacy: the chat page's JSON, JSON Lines and CSV texts, spreadsheet-safe."""
 
 from __future__ import annotations
 
