@@ -19,6 +19,7 @@ _SENTENCE_END = re.compile(r"[。！？；!?;\n]+|\.(?=\s)")
 MAX_PLACES = 64
 IDF_POWER = 1.0  # a question word found k times in the source weighs 1/k**IDF_POWER
 TOPIC_WEIGHT = 0.2
+SENTENCES_BEFORE = 1  # sentences ahead of the evidence's that count as next to it
 MIN_GAP_CJK = 2.0  # (Chinese counts character pairs: one word of the question is about two)
 MIN_GAP = 1.5  # the question's words elsewhere must outweigh those near the evidence by this much to flag it  # occurrences of a whole answer (or best windows) compared by the question's words
 
@@ -231,16 +232,16 @@ class SourceIndex:
                 total += weight
         return total
 
-    def _sentence_span(self, start: int, end: int) -> tuple[int, int]:
-        """The sentences holding normalized [start, end), widened by the margin."""
-        first = self.breaks[max(bisect_right(self.breaks, start) - 1, 0)]
+    def _sentence_span(self, start: int, end: int, before: int = 0) -> tuple[int, int]:
+        """The sentences holding normalized [start, end) (and `before` sentences ahead), widened by the margin."""
+        first = self.breaks[max(bisect_right(self.breaks, start) - 1 - before, 0)]
         last_at = bisect_left(self.breaks, max(end, start + 1))
         last = self.breaks[last_at] if last_at < len(self.breaks) else len(self.normal)
         return first - self.margin, last + self.margin
 
     def _near(self, asked: dict[str, float], start: int, end: int) -> float:
         """The weight of the question's units in the sentences around [start, end)."""
-        return self._weight_within(asked, *self._sentence_span(start, end)) if asked else 0.0
+        return self._weight_within(asked, *self._sentence_span(start, end, SENTENCES_BEFORE)) if asked else 0.0
 
     def _most_near(self, asked: dict[str, float]) -> float:
         """The most weight of the question's units any one sentence (with its margin) gathers."""

@@ -8,8 +8,8 @@ from qa.grounding import ground
 from tests.qa.test_grounding import CHINESE, SUPER_BOWL
 
 FOUNDING = ("Trinity Church was founded in 1878 by a group of merchants. Its first rector was John Hale, who served "
-            "until 1901. The church was never rebuilt after the fire of 1932, and services moved to a nearby hall. "
-            "The parish did not join the diocese until 1950.")
+            "until 1901. The parish did not join the diocese until 1950. "
+            "The church was never rebuilt after the fire of 1932, and services moved to a nearby hall.")
 FLOODS = "这座水库建于1958年，主要用于防洪和灌溉。水库建成后，下游的洪灾明显减少。当地政府没有批准扩建计划。水库的设计者是李四光。"
 
 
