@@ -75,9 +75,13 @@ def ground(pairs: list[dict], source: str, threshold: float = DEFAULT_THRESHOLD,
     index = SourceIndex(source)
     language = language or detect_language(source)
     results = []
-    for pair in pairs:
-        answer, question = str(pair.get("answer", "")), str(pair.get("question", ""))
+    questions = [str(pair.get("question", "")) for pair in pairs]
+    for at, pair in enumerate(pairs):
+        answer, question = str(pair.get("answer", "")), questions[at]
         finding = index.check(answer, question, threshold)
+        if finding.weakly_about and index.about_other(finding, [q for q in questions if q != question]):
+            finding.verdict, finding.unsure = "unsupported", True  # the answer to another question of the batch
+            finding.reasons.append(("other_question", {}))
         result = _result(index, finding, language)
         if verifier is not None and finding.unsure:
             _verify(verifier, question, answer, result, index, finding)

@@ -16,12 +16,13 @@ from qa.grounding.text import (
 ABOUT_RATIO = 0.5  # the question's words near the evidence, as a share of the most they gather anywhere
 MARGIN_CJK, MARGIN_LATIN = 4, 12  # normalized characters either side of the evidence's sentences still "next to it"
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]+|\.(?=\s)")
-MAX_PLACES = 64
+MAX_PLACES = 64  # occurrences of a whole answer (or best windows) compared by the question's words
 IDF_POWER = 1.0  # a question word found k times in the source weighs 1/k**IDF_POWER
 TOPIC_WEIGHT = 0.2
+OTHER_LEAD, OTHER_MIN, OTHER_HOME = 3.0, 2.0, 1.0  # another question of the batch, far more about the evidence
 SENTENCES_BEFORE = 1  # sentences ahead of the evidence's that count as next to it
-MIN_GAP_CJK = 2.0  # (Chinese counts character pairs: one word of the question is about two)
-MIN_GAP = 1.5  # the question's words elsewhere must outweigh those near the evidence by this much to flag it  # occurrences of a whole answer (or best windows) compared by the question's words
+MIN_GAP_CJK = 3.0  # (Chinese counts character pairs: one word of the question is about two)
+MIN_GAP = 1.5  # the question's words elsewhere must outweigh those near the evidence by this much to flag it
 
 
 @dataclass
@@ -33,6 +34,9 @@ class Finding:
     end: int = 0
     reasons: list[tuple[str, dict]] = field(default_factory=list)  # (code, values for its message)
     unsure: bool = False  # the rules could go either way: a model check may decide
+    weakly_about: bool = False  # the question's words gather more elsewhere, though not by the full lead
+    near: float = 0.0  # the weight of the question's words around the evidence
+
 
 
 class SourceIndex:
@@ -249,6 +253,15 @@ class SourceIndex:
         return max((self._weight_within(asked, bounds[i] - self.margin, bounds[i + 1] + self.margin)
                     for i in range(len(self.breaks))), default=0.0)
 
+    def about_other(self, finding: Finding, questions: list[str]) -> bool:
+        """Whether another question of the same batch is clearly what the evidence is about."""
+        for question in questions:
+            asked = self._question_units(question)
+            other = self._near(asked, finding.start, finding.end)
+            if other >= max(OTHER_LEAD * finding.near, OTHER_MIN) and other >= OTHER_HOME * self._most_near(asked):
+                return True  # the evidence is where that question points, and it points nowhere better
+        return False
+
     def _about(self, asked: dict[str, float], finding: Finding, short: bool, answer: str) -> None:
         """Demote a grounded finding whose evidence is not where the question's words are."""
         most = self._most_near(asked) if asked else 0.0
@@ -256,6 +269,8 @@ class SourceIndex:
         gap = MIN_GAP if self.margin == MARGIN_LATIN else MIN_GAP_CJK
         if (most <= 0 or near >= ABOUT_RATIO * most or most - near < gap) and (near > 0 or not short):
             finding.unsure = finding.unsure or near < most
+            finding.weakly_about = most > 0 and near < ABOUT_RATIO * most and not short
+            finding.near = near
             return
         if short:
             finding.verdict, finding.unsure = "unverifiable", True

@@ -94,3 +94,13 @@ def test_reasons_follow_the_language_of_the_text():
 def test_a_number_missing_from_the_text_is_named():
     result = check("When did John Hale stop serving?", "He served until 1905.", FOUNDING)
     assert result["verdict"] == "unsupported" and result["reasons"][0]["message"] == "1905 is not in the text"
+
+
+def test_answers_swapped_between_questions_of_one_batch_are_flagged():
+    pairs = [{"question": "Who was the first rector of Trinity Church, serving until 1901?", "answer": "John Hale"},
+             {"question": "Where did services move after the fire of 1932?", "answer": "a nearby hall"}]
+    assert [r["verdict"] for r in ground(pairs, FOUNDING)] == ["grounded", "grounded"]
+    swapped = [{**pairs[0], "answer": pairs[1]["answer"]}, {**pairs[1], "answer": pairs[0]["answer"]}]
+    results = ground(swapped, FOUNDING)
+    assert [r["verdict"] for r in results] == ["unsupported", "unsupported"]
+    assert all(codes(r) == ["other_question"] for r in results)
