@@ -12,7 +12,9 @@ of three verdicts, each with the reasons in words:
   not have there ("2019 is not in the text"); content the evidence does not hold (an
   added clause, a new word or place); a negation added or dropped ("the text says the
   opposite"); or evidence that is not where the question's content words, numbers
-  and names are ("the evidence is about another question").
+  and names are, or that another question of the same batch is clearly about, or an
+  answer of the wrong kind (no number for "how many") ("the evidence is about another
+  question").
 - `grounded`: none of these.
 
 Each result adds to the pair: `verdict`, `grounded` (verdict == "grounded"),
