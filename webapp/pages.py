@@ -10,6 +10,7 @@ bp = Blueprint("pages", __name__)
 VIEWS = [
     ("chat", "pages.index", "navChat"),
     ("documents", "pages.documents", "navDocuments"),
+    ("jobs", "pages.jobs", "navJobs"),
 ]
 
 
@@ -28,3 +29,9 @@ def index():
 def documents():
     return render_view("documents.html", "documents", "documents.js")
 
+
+
+@bp.get("/jobs")
+@endpoint("The jobs view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def jobs():
+    return render_view("jobs.html", "jobs", "jobs.js")
