@@ -124,3 +124,18 @@ def test_a_local_model_job_finishes_and_counts_chunks_without_pairs(jobs_app):
     with jobs_app.extensions["qapair"].db.session() as s:
         with_pairs = s.scalar(select(func.count(func.distinct(Pair.chunk_id))).where(Pair.job_id == job["id"]))
     assert job["chunks"]["empty"] == doc["chunks"] - with_pairs
+
+
+def test_chunks_too_long_for_a_local_model_are_refused_until_rechunked_for_it(jobs_app):
+    client = jobs_app.test_client()
+    long_text = " ".join(f"word{i} river{i % 97} valley" for i in range(3000))  # one paragraph, ~50,000 chars
+    doc = client.post("/api/documents", json={"name": "long.txt", "text": long_text, "chunk_size": 100000}).json
+    assert doc["chunks"] == 1
+    refused = client.post("/api/jobs", json={"document_id": doc["id"], "model": "chatglm", "max_tokens": 8})
+    assert refused.status_code == 400 and refused.json["error"]["type"] == "context_length_exceeded"
+    assert "Re-chunk" in refused.json["error"]["message"]
+    rechunked = client.patch(f"/api/documents/{doc['id']}", json={"model": "chatglm"}).json
+    assert rechunked["chunks"] > 1
+    accepted = client.post("/api/jobs", json={"document_id": doc["id"], "model": "chatglm", "max_tokens": 8})
+    assert accepted.status_code == 201
+    client.post(f"/api/jobs/{accepted.json['id']}/cancel")
