@@ -60,10 +60,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     db_path = config.prompts_db or str(Path(app.instance_path) / "prompts.sqlite")
     app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db_path))
 
-    from webapp import ask, errors, models_api, openai_api, openapi, pages, prompts_api
+    from webapp import ask, errors, export_api, models_api, openai_api, openapi, pages, prompts_api
 
     errors.register(app)
-    for module in (pages, ask, models_api, prompts_api, openai_api, openapi):
+    for module in (pages, ask, models_api, prompts_api, openai_api, openapi, export_api):
         app.register_blueprint(module.bp)
     return app
 
