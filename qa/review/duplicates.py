@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from sqlalchemy import Text, bindparam, cast, func, null, select, update
+from sqlalchemy import Text, cast, func, null, select, update
 
 from qa.dedup import DEFAULT_THRESHOLD, DuplicateIndex, Match, jaccard
 from qa.store.database import Database
@@ -80,9 +80,8 @@ def catch_up(db: Database, threshold: float = DEFAULT_THRESHOLD) -> int:
             found = flags.index.add(rows).by_id()
             with db.write() as session:
                 if found:
-                    session.execute(update(Pair).where(Pair.id == bindparam("pid")).values(
-                        duplicate_of=bindparam("dups")).execution_options(synchronize_session=False),
-                        [{"pid": key, "dups": _matches(m)} for key, m in found.items()])
+                    session.execute(update(Pair), [{"id": key, "duplicate_of": _matches(m)}
+                                                   for key, m in found.items()])  # by primary key
                 flags.watermark = rows[-1][0]
                 session.merge(Meta(key=WATERMARK_KEY, value=str(flags.watermark)))
             flagged += len(found)
