@@ -71,6 +71,7 @@ def set_status(db: Database, status: str, *, ids: Sequence[int] | None = None,
     """Set `status` on the pairs named by `ids` or matching `where`; returns how many changed."""
     with db.write() as session:
         if ids is not None:
+            ids = list(dict.fromkeys(ids))
             rows = []
             for at in range(0, len(ids), IN_BATCH):
                 rows += session.execute(select(Pair.id, Pair.status).where(
