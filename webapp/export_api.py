@@ -13,7 +13,9 @@ from flask import Blueprint, Response, stream_with_context
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from qa.export import FORMATS, ExportOptions, ExportPair, default_file_name, export_zip, get_format, stream_export
+from qa.review import SORTS, PairFilter, catch_up, export_pairs
 from webapp.openapi import endpoint
+from webapp.state import state
 
 bp = Blueprint("export_api", __name__)
 
@@ -50,6 +52,16 @@ class PageExport(BaseModel):
     zip: bool = False
 
 
+class DatasetExport(PairFilter):
+    """The filter of the pairs to export, and the export's shape."""
+    format: str = Field("jsonl", pattern=FORMAT_PATTERN, description="One of the export formats")
+    provenance: bool = Field(False, description="Each record also carries `source`")
+    with_input: bool = Field(False, description="The chunk goes into the prompt (alpaca/explain `input`)")
+    system: str | None = Field(None, max_length=TEXT_MAX, description="A system prompt for every record")
+    zip: bool = Field(True, description="alpaca, sharegpt, openai, explain: a zip with dataset_info.json")
+    sort: str = Field("id", pattern="^(" + "|".join(SORTS) + ")$")
+
+
 def send_export(pairs: Iterable[ExportPair], format: str, options: ExportOptions, as_zip: bool,
                 stem: str = "qa_pairs") -> Response:
     """The export as a streamed download; a zip with dataset_info.json when asked and the format has one."""
@@ -66,6 +78,23 @@ def send_export(pairs: Iterable[ExportPair], format: str, options: ExportOptions
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/api/export")
+@endpoint("The dataset's pairs (those matching the filter) as an export file, streamed", query=DatasetExport,
+          responses=FILE_RESPONSE, produces="application/octet-stream", tags=("export",))
+def export_dataset(query: DatasetExport):
+    app_state = state()
+    catch_up(app_state.db, app_state.config.duplicate_threshold)  # a `duplicate` filter sees the newest pairs
+    where = PairFilter(**query.model_dump(include=set(PairFilter.model_fields)))
+    db = app_state.db
+
+    def pairs() -> Iterator[ExportPair]:
+        with db.session() as session:
+            yield from export_pairs(session, where, query.sort)
+
+    options = ExportOptions(provenance=query.provenance, with_input=query.with_input, system=query.system)
+    return send_export(pairs(), query.format, options, query.zip)
 
 
 @bp.post("/api/export")

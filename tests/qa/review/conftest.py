@@ -24,6 +24,13 @@ def make_pairs(db, rows):
 
 @pytest.fixture()
 def dataset(db):  # noqa: F811
+    duplicates.forget(db)
+    yield seed(db)
+    duplicates.forget(db)
+
+
+def seed(db) -> dict:
+    """Five pairs over two chunks of one document: grounded, unsupported, Chinese, a copy, a near-copy."""
     doc = add_document(db, name="rivers.txt", kind="txt", text=TEXT, chunk_size=200, chunk_overlap=0,
                        chunks=[ChunkSpan(0, 0, SPLIT, TEXT[:SPLIT]), ChunkSpan(1, SPLIT, len(TEXT), TEXT[SPLIT:])])
     with db.session() as s:
@@ -50,6 +57,4 @@ def dataset(db):  # noqa: F811
          "answer": "The Atlantic Ocean.", "verdict": "unverifiable", "grounded": False, "support": 0.0,
          "evidence": "", "status": "rejected"},
     ])
-    duplicates.forget(db)
-    yield {"db": db, "document": doc.id, "job": job_id, "chunks": chunks, "ids": ids}
-    duplicates.forget(db)
+    return {"db": db, "document": doc.id, "job": job_id, "chunks": chunks, "ids": ids}
