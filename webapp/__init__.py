@@ -62,10 +62,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         import_legacy_prompts(db, Path(app.instance_path) / "prompts.sqlite")
     app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db), db=db)
 
-    from webapp import ask, errors, export_api, models_api, openai_api, openapi, pages, pairs_api, prompts_api
+    from webapp import ask, errors, export_api, judge_api, models_api, openai_api, openapi, pages, pairs_api, prompts_api
 
     errors.register(app)
-    for module in (pages, ask, models_api, prompts_api, openai_api, openapi, export_api, pairs_api):
+    for module in (pages, ask, models_api, prompts_api, openai_api, openapi, export_api, pairs_api, judge_api):
         app.register_blueprint(module.bp)
     return app
 

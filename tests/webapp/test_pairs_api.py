@@ -90,3 +90,18 @@ def test_export_by_filter_with_provenance(client, data):
     assert len(lines) == 3 and json.loads(lines[0])["conversations"][0]["from"] == "human"
     assert client.get("/api/export?format=questions&duplicate=false").data.decode().count("\n") == 3
     assert client.get("/api/export?format=pdf").status_code == 400
+
+
+def test_judge_job_through_the_api(client, data, openai_stub):
+    from tests.helpers import wait_until
+
+    assert client.post("/api/judge", json={}).json["error"]["param"] == "model"  # off by default
+    openai_stub.replies += ['{"score": 4, "reason": "fine"}', "no rating here"]
+    r = client.post("/api/judge", json={"model": "chatgpt", "filter": {"rated": "unjudged"}})
+    assert r.status_code == 202 and r.json["kind"] == "judge"
+    job = r.json["id"]
+    wait_until(lambda: client.get(f"/api/judge/{job}").json["status"] == "done")
+    assert {k: client.get(f"/api/judge/{job}").json[k] for k in ("rated", "unrated", "total")} == {
+        "rated": 1, "unrated": 1, "total": 2}
+    assert client.get("/api/pairs?rated=unrated").json["total"] == 2
+    assert client.get("/api/judge/99999").status_code == 404
