@@ -62,10 +62,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         import_legacy_prompts(db, Path(app.instance_path) / "prompts.sqlite")
     app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db), db=db)
 
-    from webapp import ask, errors, export_api, judge_api, models_api, openai_api, openapi, pages, pairs_api, prompts_api
+    from webapp import ask, documents_api, errors, models_api, openai_api, openapi, pages, prompts_api
+    from webapp import export_api, judge_api, pairs_api  # review and export
 
     errors.register(app)
-    for module in (pages, ask, models_api, prompts_api, openai_api, openapi, export_api, pairs_api, judge_api):
+    for module in (export_api, pairs_api, judge_api):
+        app.register_blueprint(module.bp)
+    for module in (pages, ask, models_api, prompts_api, documents_api, openai_api, openapi):
         app.register_blueprint(module.bp)
     return app
 
