@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import Blueprint, Response, stream_with_context
+from flask import Blueprint, Response, jsonify, stream_with_context
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from qa.export import FORMATS, ExportOptions, ExportPair, default_file_name, export_zip, get_format, stream_export
@@ -78,6 +78,24 @@ def send_export(pairs: Iterable[ExportPair], format: str, options: ExportOptions
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+class FormatOut(BaseModel):
+    name: str
+    description: str
+    extension: str
+    dataset_info: bool
+
+
+class FormatList(BaseModel):
+    data: list[FormatOut]
+
+
+@bp.get("/api/export/formats")
+@endpoint("The export formats", responses={200: FormatList}, tags=("export",))
+def formats():
+    return jsonify({"data": [{"name": f.name, "description": f.description, "extension": f.extension,
+                              "dataset_info": f.has_dataset_info} for f in FORMATS.values()]})
 
 
 @bp.get("/api/export")

@@ -10,6 +10,7 @@ bp = Blueprint("pages", __name__)
 VIEWS = [
     ("chat", "pages.index", "navChat"),
     ("documents", "pages.documents", "navDocuments"),
+    ("review", "pages.review", "navReview"),
 ]
 
 
@@ -28,3 +29,9 @@ def index():
 def documents():
     return render_view("documents.html", "documents", "documents.js")
 
+
+
+@bp.get("/review")
+@endpoint("The review view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def review():
+    return render_view("review.html", "review", "review.js")
