@@ -3,7 +3,13 @@
 
 import { el } from "./dom.js";
 import { downloadFrom, textFrom } from "./download.js";
-import { has, label } from "./i18n.js";
+import { request } from "./api.js";
+import { addLabels, has, label } from "./i18n.js";
+
+addLabels({
+  en: { saveToDataset: "Save to dataset", savedToDataset: "Saved {n} pairs to the dataset (Review)." },
+  zh: { saveToDataset: "存入数据集", savedToDataset: "已将 {n} 个问答对存入数据集（审阅）。" },
+});
 
 const FORMATS = ["json", "jsonl", "csv"];
 
@@ -22,6 +28,20 @@ async function download(result, pairs, format, feedback) {
   try {
     await downloadFrom("/api/export", exportBody(result, pairs, format), `qa_pairs.${format}`);
   } catch (error) {
+    feedback.textContent = error.message;
+  }
+}
+
+/** Keep these pairs in the dataset (origin "ask"), with the passage as their source; the Review view shows them. */
+async function save(result, pairs, feedback, node) {
+  try {
+    node.disabled = true;
+    const body = { passage: result.passage, model: result.model,
+      pairs: pairs.slice(0, 500).map((p) => ({ question: p.question, answer: p.answer })) };
+    const saved = await request("POST", "/api/pairs", body);
+    label(feedback, "savedToDataset", { n: saved.data.length });
+  } catch (error) {
+    node.disabled = false;
     feedback.textContent = error.message;
   }
 }
@@ -61,6 +81,8 @@ function table(result, pairs) {
   const feedback = el("span", { className: "feedback", role: "status" });
   const tools = el("div", { className: "pair-tools" },
     button("copy", () => copy(result, pairs, feedback), "copy-pairs"),
+    typeof result.passage === "string" && result.passage
+      ? button("saveToDataset", (event) => save(result, pairs, feedback, event.currentTarget), "save-pairs") : null,
     label(el("span", { className: "tools-label" }), "download"),
     ...FORMATS.map((format) => {
       const node = el("button", { type: "button", className: "ghost small", "data-testid": `download-${format}` },

@@ -262,6 +262,9 @@ def test_pairs_table_copy_and_downloads(page):
     records = json.loads(Path(download.value.path()).read_text())
     assert [(r["question"], r["answer"], r["source"]["grounded"]) for r in records] == [
         (p["question"], p["answer"], p["grounded"]) for p in PAIRS]
+    # and kept in the dataset, with the passage as their source (the review view lists them)
+    page.click("[data-testid=save-pairs]")
+    wait_until(lambda: "Saved 2 pairs" in (page.text_content(".pair-tools .feedback") or ""))
 
     page.click("#lang-toggle")
     assert rows.nth(0).locator(".badge").text_content() == "有依据"
