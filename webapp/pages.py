@@ -11,6 +11,7 @@ VIEWS = [
     ("chat", "pages.index", "navChat"),
     ("documents", "pages.documents", "navDocuments"),
     ("jobs", "pages.jobs", "navJobs"),
+    ("review", "pages.review", "navReview"),
 ]
 
 
@@ -35,3 +36,9 @@ def documents():
 @endpoint("The jobs view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
 def jobs():
     return render_view("jobs.html", "jobs", "jobs.js")
+
+
+@bp.get("/review")
+@endpoint("The review view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def review():
+    return render_view("review.html", "review", "review.js")

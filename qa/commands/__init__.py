@@ -13,6 +13,7 @@ from types import ModuleType
 COMMANDS: dict[str, str] = {
     "extract": "extract",
     "worker": "worker",
+    "export": "export",
 }
 
 
