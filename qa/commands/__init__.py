@@ -11,6 +11,7 @@ from types import ModuleType
 
 #: Command name -> module under qa/commands/ (add a line for a new command).
 COMMANDS: dict[str, str] = {
+    "convert": "convert",
 }
 
 
