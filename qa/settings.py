@@ -29,7 +29,12 @@ class Settings(ModelsConfig):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    prompts_db: str | None = Field(None, description="SQLite file for saved prompts (web app).")
+    database_url: str | None = Field(
+        None, max_length=2000,
+        description="SQLAlchemy URL of the database (documents, jobs, pairs, saved prompts); $DATABASE_URL "
+                    "overrides it. Unset: qapair.sqlite in the app's instance folder (beside --out for the CLI).")
+    prompts_db: str | None = Field(None, description="Earlier versions' SQLite file of saved prompts: when "
+                                                     "database_url is unset, the whole database lives in it.")
     max_question_chars: int = Field(20000, ge=1, le=1_000_000, description="Longest text /ask accepts.")
     grounding_threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0,
                                        description="Support needed to call an answer grounded.")

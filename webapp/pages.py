@@ -9,6 +9,7 @@ bp = Blueprint("pages", __name__)
 #: (name, endpoint, label key) of every view, in the order of the header's links.
 VIEWS = [
     ("chat", "pages.index", "navChat"),
+    ("documents", "pages.documents", "navDocuments"),
 ]
 
 
@@ -20,3 +21,10 @@ def render_view(template: str, view: str, script: str):
 @endpoint("The chat view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
 def index():
     return render_view("index.html", "chat", "app.js")
+
+
+@bp.get("/documents")
+@endpoint("The documents view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def documents():
+    return render_view("documents.html", "documents", "documents.js")
+
