@@ -67,6 +67,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     for module in (pages, ask, models_api, prompts_api, documents_api, openai_api, openapi):
         app.register_blueprint(module.bp)
+    from webapp import train_api
+
+    train_api.init_app(app)
     return app
 
 

@@ -10,6 +10,7 @@ bp = Blueprint("pages", __name__)
 VIEWS = [
     ("chat", "pages.index", "navChat"),
     ("documents", "pages.documents", "navDocuments"),
+    ("train", "pages.train", "navTrain"),
 ]
 
 
@@ -28,3 +29,9 @@ def index():
 def documents():
     return render_view("documents.html", "documents", "documents.js")
 
+
+
+@bp.get("/train")
+@endpoint("The train view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def train():
+    return render_view("train.html", "train", "train.js")
