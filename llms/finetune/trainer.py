@@ -103,6 +103,7 @@ def _train(model_id, model_settings, settings, out, state, progress, control) ->
     optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate, weight_decay=settings.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total * settings.warmup_ratio), total)
     step = 0
+    state.update(history=[], evals=[], resumed_from=None)  # a start from nothing forgets what a crash left
     if found := runs.checkpoints(out):
         saved = runs.load_checkpoint(found[-1], model)
         optimizer.load_state_dict(saved["optimizer"])
