@@ -56,6 +56,8 @@ class LocalModelConfig(_Strict):
         "bfloat16", description="Weights and compute without quantization; float32 is exact but twice the memory.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to run the model.")
     trust_remote_code: bool = Field(False, description="Run modeling code shipped with the checkpoint.")
+    adapter_path: str | None = Field(None, description="A LoRA adapter folder (peft, e.g. from python -m llms.finetune) "
+                                     "applied to model_path; the pair is served under this model id.")
     max_batch_size: int = Field(8, ge=1, le=64, description="Most requests decoded together.")
     max_queue: int = Field(32, ge=0, le=1024, description="Requests waiting beyond the batch; more get 503.")
     language: Literal["zh", "en"] | None = Field(None, description="Force the preset language.")

@@ -69,6 +69,10 @@ def check_files(model_id: str, settings: LocalModelConfig) -> str | None:
     if not (folder / "config.json").is_file():
         return (f"models.{model_id}.model_path {settings.model_path!r} has no config.json: "
                 "expected a transformers checkpoint folder (config.json, tokenizer files, *.safetensors).")
+    if settings.adapter_path:
+        from llms.adapters import check_adapter
+
+        return check_adapter(model_id, settings.adapter_path)
     return None
 
 
@@ -114,6 +118,10 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
             f"or set models.{model_id}.model_path to a local checkpoint folder.") from None
     except Exception as exc:  # corrupt weights, mismatched shapes, unsupported architecture
         raise ModelUnavailableError(f"cannot load models.{model_id} from {path}: {_first_line(exc)}") from None
+    if settings.adapter_path:
+        from llms.adapters import apply_adapter
+
+        model = apply_adapter(model, model_id, settings.adapter_path, merge=device == "cpu" or not settings.quantize)
     if device == "cpu":
         model = prepare_for_cpu(model, settings.quantize)
     model.eval()

@@ -73,6 +73,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         from qa.jobs import Runner
 
         app.extensions["qapair_runner"] = Runner(db, app.extensions["qapair"].registry, config).start()
+    from webapp import train_api
+
+    train_api.init_app(app)
     return app
 
 

@@ -12,6 +12,7 @@ VIEWS = [
     ("documents", "pages.documents", "navDocuments"),
     ("jobs", "pages.jobs", "navJobs"),
     ("review", "pages.review", "navReview"),
+    ("train", "pages.train", "navTrain"),
 ]
 
 
@@ -31,7 +32,6 @@ def documents():
     return render_view("documents.html", "documents", "documents.js")
 
 
-
 @bp.get("/jobs")
 @endpoint("The jobs view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
 def jobs():
@@ -42,3 +42,9 @@ def jobs():
 @endpoint("The review view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
 def review():
     return render_view("review.html", "review", "review.js")
+
+
+@bp.get("/train")
+@endpoint("The train view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def train():
+    return render_view("train.html", "train", "train.js")

@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "extract": "extract",
     "worker": "worker",
     "export": "export",
+    "convert": "convert",
 }
 
 
