@@ -34,6 +34,7 @@ class ChatGLMLLM(RemoteLLMs):
         self._engine: GenerationEngine | None = None
         self._load_lock = threading.Lock()
         self._load_error: ModelUnavailableError | None = None
+        self._dtype_plan: dict | None = None
 
     # -- loading ---------------------------------------------------------------------
     def availability(self) -> tuple[bool, str | None]:
@@ -51,6 +52,19 @@ class ChatGLMLLM(RemoteLLMs):
             return (f"{self.settings.model_path} is downloaded from the Hugging Face hub on first use "
                     "(progress in the server log).")
         return "Loaded on first use."
+
+    def dtype_choice(self) -> dict | None:
+        """The compute dtype and why: as loaded, or as loading would choose it now; None if the device is unusable."""
+        if self._loaded is not None:
+            return {"dtype": self._loaded.dtype, "reason": self._loaded.dtype_reason}
+        if self._dtype_plan is None:
+            try:
+                device = loading.resolve_device(self.settings.device)
+            except ModelUnavailableError:
+                return None
+            dtype, reason = loading.plan_dtype(self.settings, device)
+            self._dtype_plan = {"dtype": dtype, "reason": reason}
+        return self._dtype_plan
 
     def in_flight(self) -> int:
         return self._engine.pending if self._engine is not None else 0
