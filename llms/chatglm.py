@@ -84,7 +84,9 @@ class ChatGLMLLM(RemoteLLMs):
                         self._load_error = exc
                         raise
                     self._engine = GenerationEngine(loaded, max_batch_size=self.settings.max_batch_size,
-                                                    max_queue=self.settings.max_queue)
+                                                    max_queue=self.settings.max_queue,
+                                                    kv_budget_tokens=self.settings.kv_budget_tokens,
+                                                    prefill_chunk=self.settings.prefill_chunk)
                     self._loaded = loaded
         return self._loaded
 
