@@ -25,6 +25,7 @@ stop strings, and it was slower here (bench/README.md, "Serving").
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ from llms.options import GenerationOptions
 __all__ = ["GenerationEngine", "_Request", "default_kv_budget"]
 
 _END = object()  # the last item of a request's queue of text pieces
+_QUEUED_POLL = 0.05  # seconds between a queued request's looks at whether its caller has cancelled it
 
 
 class GenerationEngine:
@@ -84,7 +86,16 @@ class GenerationEngine:
         self._submit(request)
         ended = False
         try:
-            while (item := request.pieces.get()) is not _END:
+            while True:
+                try:  # while queued, look every _QUEUED_POLL s for a cancel (a client gone before its first byte)
+                    item = request.pieces.get(timeout=None if request.admitted else _QUEUED_POLL)
+                except queue.Empty:
+                    if request.response.cancelled and self._drop_queued(request):
+                        ended = True
+                        return
+                    continue
+                if item is _END:
+                    break
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -129,6 +140,7 @@ class GenerationEngine:
                 while self._waiting and len(self._running) < self.max_batch_size \
                         and self._reserved + self._waiting[0].reserved <= self.kv_budget:
                     request = self._waiting.popleft()
+                    request.admitted = True
                     self._running.append(request)
                     self._reserved += request.reserved
                 if not self._running:
@@ -180,7 +192,7 @@ class GenerationEngine:
                                  device=device)
         ends = list(accumulate(len(tokens) for _, tokens in parts))
         sampling = [i for i, (r, tokens) in enumerate(parts) if r.fed + len(tokens) >= len(r.prompt_ids)]
-        keep = torch.tensor([ends[i] - 1 for i in sampling], device=device)
+        keep = torch.tensor([ends[i] - 1 for i in sampling], dtype=torch.long, device=device)
         segments = [ragged.Segment(r.kv, len(tokens)) for r, tokens in parts]
         logits = ragged.forward(self.loaded.model, ids, positions, segments, keep).float()
         for request, tokens in parts:

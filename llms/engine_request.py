@@ -28,6 +28,7 @@ class _Request:
             + ([TopPLogitsWarper(options.top_p)] if options.top_p < 1 else []))
         self.generator: torch.Generator | None = None  # made on the logits' device at the first sample
         self.kv = RowKV(layers)
+        self.admitted = False  # taken from the queue into the running batch
         self.fed = 0  # prompt tokens already prefilled into `kv`
         self.reserved = len(prompt_ids) + options.max_tokens  # KV tokens it may come to hold
         self.last = -1  # the token sampled last, fed at the next step
