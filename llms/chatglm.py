@@ -80,6 +80,8 @@ class ChatGLMLLM(RemoteLLMs):
 
                     try:
                         loaded = loading.load(self.model_id, self.settings)
+                    except loading.TransientLoadError:
+                        raise  # not remembered: the next request tries again
                     except ModelUnavailableError as exc:
                         self._load_error = exc
                         raise

@@ -26,6 +26,35 @@ from llms.errors import ModelUnavailableError
 log = logging.getLogger(__name__)
 
 
+class TransientLoadError(ModelUnavailableError):
+    """Loading failed for a reason that may pass (the hub timed out or was unreachable): not remembered,
+    so the next request tries again. Every other ModelUnavailableError is permanent until restart."""
+
+
+# Exception classes (by name, anywhere in their MRO) of network failures that may pass: the standard library's,
+# requests', httpx's and huggingface_hub's (LocalEntryNotFoundError: not cached and the hub not reached).
+TRANSIENT_ERRORS = {"TimeoutError", "ConnectionError", "Timeout", "TimeoutException", "NetworkError",
+                    "RemoteProtocolError", "LocalEntryNotFoundError", "OverloadedError"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a load failure (or what caused it) is a network failure or a 429/5xx answer from the hub."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:  # offline on purpose: not cached stays not cached
+        return False
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if any(cls.__name__ in TRANSIENT_ERRORS for cls in type(exc).__mro__):
+            return True
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if isinstance(status, int) and (status == 429 or status >= 500):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 @dataclass
 class LoadedModel:
     tokenizer: object
@@ -170,6 +199,12 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
                 f"models.{model_id}.trust_remote_code to true and trust that code.") from None
         raise ModelUnavailableError(f"cannot load models.{model_id} from {path}: {exc}") from None
     except OSError as exc:
+        if not local and is_transient(exc):
+            raise TransientLoadError(
+                f"cannot load models.{model_id} from {path}: the Hugging Face hub did not answer "
+                f"({_first_line(exc).rstrip('.')}). This may pass: the next request tries again. To avoid the "
+                f"network, download it once (huggingface-cli download {settings.model_path}) or set "
+                f"models.{model_id}.model_path to a local checkpoint folder.") from None
         where = "this folder" if local else "the Hugging Face hub or its local cache"
         raise ModelUnavailableError(
             f"cannot load models.{model_id} from {path} ({where}): {_first_line(exc).rstrip('.')}. "

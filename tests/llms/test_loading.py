@@ -82,3 +82,50 @@ def test_a_missing_folder_is_a_permanent_failure(tmp_path):
     with pytest.raises(ModelUnavailableError, match="does not exist"):
         llm.load()
     assert llm.availability()[0] is False
+
+
+def hub_from(tiny_model_path, monkeypatch, first_failure: BaseException) -> list[str]:
+    """Make the hub id "zai-org/glm-test" load the tiny model, except that the first tokenizer load raises."""
+    import transformers
+
+    real_tokenizer = transformers.AutoTokenizer.from_pretrained
+    real_model = transformers.AutoModelForCausalLM.from_pretrained
+    calls: list[str] = []
+
+    def tokenizer(path, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:
+            raise first_failure
+        return real_tokenizer(tiny_model_path, **kwargs)
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", staticmethod(tokenizer))
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained",
+                        staticmethod(lambda path, **kwargs: real_model(tiny_model_path, **kwargs)))
+    return calls
+
+
+def chained(outer: BaseException, cause: BaseException) -> BaseException:
+    outer.__cause__ = cause
+    return outer
+
+
+def test_a_hub_timeout_is_retried_on_the_next_request(tiny_model_path, monkeypatch):
+    timeout = chained(OSError("We couldn't connect to 'https://huggingface.co' to load the files"),
+                      TimeoutError("The read operation timed out"))
+    calls = hub_from(tiny_model_path, monkeypatch, timeout)
+    llm = ChatGLMLLM("glm", settings(model_path="zai-org/glm-test", device="cpu"))
+    with pytest.raises(loading.TransientLoadError, match="the next request tries again"):
+        llm.load()
+    assert llm.availability() == (True, None)  # not marked unusable
+    assert llm.request_llm(llm.create_prompt("hi"), max_tokens=3, temperature=0) is not None
+    assert len(calls) == 2
+
+
+def test_a_hub_answer_that_the_model_is_missing_is_permanent(tiny_model_path, monkeypatch):
+    calls = hub_from(tiny_model_path, monkeypatch, OSError("zai-org/glm-test is not a valid model identifier"))
+    llm = ChatGLMLLM("glm", settings(model_path="zai-org/glm-test", device="cpu"))
+    for _ in range(2):
+        with pytest.raises(ModelUnavailableError) as failure:
+            llm.load()
+        assert not isinstance(failure.value, loading.TransientLoadError)
+    assert len(calls) == 1 and llm.availability()[0] is False
