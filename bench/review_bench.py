@@ -1,9 +1,10 @@
 """Measure the review API: filter + page requests over 100,000 pairs, through the whole Flask app (GET /api/pairs).
 
 The database (SQLite by default, `--database URL` for PostgreSQL) gets 100 documents with
-20 chunks each and 100,000 pairs whose questions and answers cycle through the CMRC 2018
-and SQuAD questions of ../shared/data (numbered, every tenth one a copy of an earlier
-question so duplicates exist), with every status, verdict and score. Duplicates are flagged
+20 chunks each and 100,000 pairs whose answers cycle through the CMRC 2018 and SQuAD
+answers of ../shared/data and whose questions join two of its questions (every tenth
+pair copies the question five pairs back, so a tenth are duplicates), with every status,
+verdict and score. Duplicates are flagged
 once before timing (that first index build is reported on its own). Each request kind
 then runs `--repeat` times through the app's test client (routing, validation, the
 queries, JSON); the table gives the median and the slowest request per kind.
@@ -69,12 +70,13 @@ def seed(db, count: int) -> None:
     statuses, verdicts = ("new", "new", "accepted", "rejected"), ("grounded", "grounded", "unsupported", "unverifiable")
     rows = []
     stamp = now()
+    n = len(corpus)
     for i in range(count):
-        question, answer = corpus[i % len(corpus)]
-        if i % 10 == 9:
-            question = corpus[(i * 7) % len(corpus)][0]  # a copy of another question
-        else:
-            question = f"{question} ({i})"
+        question, answer = corpus[i % n]
+        if i % 10 == 9:  # a copy of the question five pairs back
+            question = rows[-5]["question"] if len(rows) >= 5 else question
+        else:  # two corpus questions that no other pair has together: unique, not near-duplicates
+            question = f"{question} {corpus[(i % n + 1 + (i // n) * 97) % n][0]}"
         verdict = verdicts[i % 4]
         rows.append({"document_id": i % 100 + 1, "chunk_id": (i % 100) * 20 + i % 20 + 1, "job_id": i % 10 + 1,
                      "question": question, "answer": answer, "model": "glm-4", "created_at": stamp,
