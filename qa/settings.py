@@ -64,6 +64,19 @@ class Settings(ModelsConfig):
     max_read_seconds: float = Field(DEFAULT_MAX_READ_SECONDS, gt=0, le=3600,
                                     description="Longest time reading one PDF may take.")
 
+    jobs_in_app: bool = Field(True, description="Run jobs in the web app's process; false when `python -m qa worker` "
+                                                "processes run them (PostgreSQL).")
+    job_concurrency: int = Field(4, ge=1, le=64, description="Chunks of one job in flight at once, by default.")
+    job_model_concurrency: int = Field(16, ge=1, le=256,
+                                       description="Chunks in flight per remote model over all jobs (a local "
+                                                   "model takes its max_batch_size).")
+    job_max_attempts: int = Field(5, ge=1, le=20, description="Calls per chunk before it fails (transient errors).")
+    job_retry_base_seconds: float = Field(0.5, ge=0, le=60,
+                                          description="First retry delay; doubles each retry, with jitter.")
+    job_lease_seconds: float = Field(300, ge=5, le=86400,
+                                     description="A chunk whose worker stops renewing its claim this long is "
+                                                 "taken by another.")
+
     @field_validator("chunk_overlap")
     @classmethod
     def _overlap_within_half(cls, overlap: int, info: ValidationInfo) -> int:
