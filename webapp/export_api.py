@@ -23,6 +23,8 @@ PAGE_PAIRS_MAX = 500
 TEXT_MAX = 20_000
 CHUNK_MAX = 100_000
 FORMAT_PATTERN = "^(" + "|".join(FORMATS) + ")$"
+#: what an export may come back as: each format's own media type, or a zip with its dataset_info.json
+EXPORT_MEDIA = tuple(dict.fromkeys([f.media_type.split(";")[0] for f in FORMATS.values()] + ["application/zip"]))
 FILE_RESPONSE = {200: {"type": "string", "format": "binary",
                        "description": "The export file (or a zip with dataset_info.json)"}}
 
@@ -100,7 +102,7 @@ def formats():
 
 @bp.get("/api/export")
 @endpoint("The dataset's pairs (those matching the filter) as an export file, streamed", query=DatasetExport,
-          responses=FILE_RESPONSE, produces="application/octet-stream", tags=("export",))
+          responses=FILE_RESPONSE, produces=EXPORT_MEDIA, tags=("export",))
 def export_dataset(query: DatasetExport):
     app_state = state()
     catch_up(app_state.db, app_state.config.duplicate_threshold)  # a `duplicate` filter sees the newest pairs
@@ -117,7 +119,7 @@ def export_dataset(query: DatasetExport):
 
 @bp.post("/api/export")
 @endpoint("The chat page's pairs as an export file (the same writers as the dataset's export)", body=PageExport,
-          responses=FILE_RESPONSE, produces="application/octet-stream", tags=("export",))
+          responses=FILE_RESPONSE, produces=EXPORT_MEDIA, tags=("export",))
 def export_page_pairs(body: PageExport):
     get_format(body.format)
     shared = {"chunk": body.chunk, "document": body.document, "model": body.model, "prompt": body.prompt,
