@@ -24,7 +24,7 @@ from llms.config import LocalModelConfig
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError, UnknownModelError
 from llms.finetune import Control, Example, TrainSettings, train
 from llms.finetune.data import DataError, load_saved, to_example
-from llms.finetune.runs import FINAL, read_state, write_json
+from llms.finetune.runs import FINAL, is_locked, read_state, write_json
 from qa.export import ExportOptions, ExportPair
 from qa.export import shapes
 
@@ -116,8 +116,8 @@ class TrainRunner:
         state = read_state(self.folder(run_id))
         if state is None:
             raise NotFoundError(f"no training run {run_id!r}", param="run_id")
-        if state["status"] == "running" and not self._alive(run_id):
-            state["status"] = "interrupted"
+        if state["status"] == "running" and not self._alive(run_id) and not is_locked(self.runs_dir / run_id):
+            state["status"] = "interrupted"  # no thread here, no other process holds its lock: it died
         state["evaluating"] = self._alive(f"eval:{run_id}")
         return state
 
@@ -201,6 +201,7 @@ class TrainRunner:
                     log.exception("evaluating %s failed", run_id)
                     write_json(folder / "adapter" / "eval_error.json", {"error": str(exc)})
 
+            (folder / "adapter" / "eval_error.json").unlink(missing_ok=True)
             self._spawn(f"eval:{run_id}", work)
         return self.get(run_id)
 
