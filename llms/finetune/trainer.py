@@ -71,6 +71,8 @@ def train(model_id: str, model_settings: LocalModelConfig, settings: TrainSettin
     out = Path(out)
     with runs.hold_lock(out):
         state = prepare(out, model_id, settings, examples, source)
+        if state["status"] == "done":  # finished: its adapter stands; train into a new folder to train again
+            return state
         settings = TrainSettings.model_validate(state["settings"])  # a resumed run keeps the settings it began with
         state.update(status="running", error=None)
         runs.write_json(out / runs.STATE, state)

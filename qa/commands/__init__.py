@@ -12,6 +12,7 @@ from types import ModuleType
 #: Command name -> module under qa/commands/ (add a line for a new command).
 COMMANDS: dict[str, str] = {
     "convert": "convert",
+    "train": "train",
 }
 
 
