@@ -3,8 +3,8 @@
 Picks the system prompt (the caller's, else the model's preset for the text's
 language), runs the model, parses the reply into pairs and checks each answer
 against the text. A reply with no pairs is re-asked once with a format reminder
-(if enabled); a reply cut off at max_tokens, or with no pairs, is said plainly
-in `notices`.
+(if enabled) unless it was cut off at max_tokens; a reply cut off at max_tokens,
+or with no pairs, is said plainly in `notices`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Extraction:
     options: dict = field(default_factory=dict)
     grounding_threshold: float = DEFAULT_THRESHOLD
     reask_on_empty: bool = True
+    stream: bool = True  # False: the reply comes whole (jobs show no tokens, and parsing events costs CPU)
 
     def __post_init__(self):
         self.language = getattr(getattr(self.model, "settings", None), "language", None) \
@@ -49,7 +50,7 @@ class Extraction:
         self.system_prompt = self.prompt or prompts.load_preset(
             prompts.default_preset(self.model.preset_family, self.language))
         self.messages = self.model.create_prompt(self.question, self.system_prompt, self.history)
-        self.responses: list[Response] = [self.model.respond(self.messages, **self.options)]
+        self.responses: list[Response] = [self.model.respond(self.messages, stream=self.stream, **self.options)]
         self.parsed: ParseResult | None = None  # the last reply's pairs, once it is complete
 
     @property
@@ -61,10 +62,12 @@ class Extraction:
         for piece in self.response:
             yield "delta", piece
         parsed = parse_reply(self.response.text())
-        if self.reask_on_empty and not parsed.pairs and not self.response.cancelled:
+        # A reply cut at max_tokens is said plainly (a notice), never re-asked: the same budget would cut it again.
+        if self.reask_on_empty and not parsed.pairs and not self.response.cancelled \
+                and self.response.finish_reason != "length":
             reminder = {"role": "user", "content": FORMAT_REMINDERS[self.language]}
             retry = self.messages + [{"role": "assistant", "content": self.response.text()}, reminder]
-            self.responses.append(self.model.respond(retry, **self.options))
+            self.responses.append(self.model.respond(retry, stream=self.stream, **self.options))
             yield "reask", NOTICES["reasked"][self.language]
             for piece in self.response:
                 yield "delta", piece

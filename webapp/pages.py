@@ -10,6 +10,8 @@ bp = Blueprint("pages", __name__)
 VIEWS = [
     ("chat", "pages.index", "navChat"),
     ("documents", "pages.documents", "navDocuments"),
+    ("jobs", "pages.jobs", "navJobs"),
+    ("review", "pages.review", "navReview"),
     ("train", "pages.train", "navTrain"),
 ]
 
@@ -29,6 +31,17 @@ def index():
 def documents():
     return render_view("documents.html", "documents", "documents.js")
 
+
+@bp.get("/jobs")
+@endpoint("The jobs view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def jobs():
+    return render_view("jobs.html", "jobs", "jobs.js")
+
+
+@bp.get("/review")
+@endpoint("The review view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def review():
+    return render_view("review.html", "review", "review.js")
 
 
 @bp.get("/train")

@@ -130,7 +130,7 @@ class JobChunk(Base):
 
     __tablename__ = "job_chunks"
     __table_args__ = (UniqueConstraint("job_id", "chunk_id", name="uq_job_chunks_job_chunk"),
-                      Index("ix_job_chunks_job_status", "job_id", "status"))
+                      Index("ix_job_chunks_job_status", "job_id", "status", "index"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
     chunk_id: Mapped[int] = mapped_column(ForeignKey("chunks.id", ondelete="CASCADE"))

@@ -89,7 +89,7 @@ def upgrade() -> None:
         sa.Column("finished_at", TZ),
         sa.UniqueConstraint("job_id", "chunk_id", name="uq_job_chunks_job_chunk"),
     )
-    op.create_index("ix_job_chunks_job_status", "job_chunks", ["job_id", "status"])
+    op.create_index("ix_job_chunks_job_status", "job_chunks", ["job_id", "status", "index"])
     op.create_table(
         "pairs",
         sa.Column("id", sa.Integer, primary_key=True),
