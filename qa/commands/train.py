@@ -1,4 +1,4 @@
-"""`python -m qa train`: LoRA-train the local model on the dataset's pairs (review status, document, model, grounding, score).
+"""`python -m qa train`: LoRA-train the local model on the dataset's pairs (the review filters: status, document, job, grounding, score, text).
 
     python -m qa train --config cfg.json --model chatglm --out runs/a [--status accepted] [--grounded-only]
                        [--document 3] [--min-score 4] [--with-input] [--epochs 3 --learning-rate 2e-4 --rank 8 ...]
@@ -22,9 +22,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--out", required=True, help="the run's folder")
     parser.add_argument("--status", default="accepted", choices=["accepted", "new", "rejected", "any"])
     parser.add_argument("--document", type=int, default=None, help="only pairs of this document id")
+    parser.add_argument("--job", type=int, default=None, help="only pairs of this job id")
     parser.add_argument("--from-model", default=None, help="only pairs written by this model id")
-    parser.add_argument("--grounded-only", action="store_true")
-    parser.add_argument("--min-score", type=float, default=None)
+    parser.add_argument("--grounded", default=None, choices=["true", "false", "grounded", "unsupported", "unverifiable"])
+    parser.add_argument("--score-min", type=float, default=None, help="judge's rating at least this (0-5)")
+    parser.add_argument("--q", default=None, help="text in the question or answer")
     parser.add_argument("--limit", type=int, default=10_000)
     parser.add_argument("--with-input", action="store_true", help="put each pair's source chunk in the prompt")
     parser.add_argument("--system", default=None, help="a system prompt for every example")
@@ -51,8 +53,9 @@ def run(args) -> int:
             return 2
         settings = TrainSettings.model_validate(
             {k: getattr(args, k) for k in TrainSettings.model_fields if getattr(args, k, None) is not None})
-        filters = PairFilters(status=args.status, document_id=args.document, model=args.from_model,
-                              grounded_only=args.grounded_only, min_score=args.min_score, limit=args.limit)
+        filters = PairFilters(status=None if args.status == "any" else args.status, document=args.document,
+                              job=args.job, model=args.from_model, grounded=args.grounded,
+                              score_min=args.score_min, q=args.q, limit=args.limit)
         examples = None
         if not (Path(args.out) / "state.json").is_file():  # a new run: read the pairs; a resume has its copy
             db = open_database(resolve_url(config.database_url, config.prompts_db, args.instance))
