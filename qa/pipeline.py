@@ -3,8 +3,8 @@
 Picks the system prompt (the caller's, else the model's preset for the text's
 language), runs the model, parses the reply into pairs and checks each answer
 against the text. A reply with no pairs is re-asked once with a format reminder
-(if enabled); a reply cut off at max_tokens, or with no pairs, is said plainly
-in `notices`.
+(if enabled) unless it was cut off at max_tokens; a reply cut off at max_tokens,
+or with no pairs, is said plainly in `notices`.
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ class Extraction:
         for piece in self.response:
             yield "delta", piece
         parsed = parse_reply(self.response.text())
-        if self.reask_on_empty and not parsed.pairs and not self.response.cancelled:
+        # A reply cut at max_tokens is said plainly (a notice), never re-asked: the same budget would cut it again.
+        if self.reask_on_empty and not parsed.pairs and not self.response.cancelled \
+                and self.response.finish_reason != "length":
             reminder = {"role": "user", "content": FORMAT_REMINDERS[self.language]}
             retry = self.messages + [{"role": "assistant", "content": self.response.text()}, reminder]
             self.responses.append(self.model.respond(retry, stream=self.stream, **self.options))

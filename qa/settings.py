@@ -21,6 +21,7 @@ from qa.documents.limits import (
     DEFAULT_MAX_UPLOAD_BYTES,
     DocumentLimits,
 )
+from qa.dedup import DEFAULT_THRESHOLD as DEFAULT_DUPLICATE_THRESHOLD, MIN_THRESHOLD as MIN_DUPLICATE_THRESHOLD
 from qa.grounding import DEFAULT_THRESHOLD
 
 
@@ -54,6 +55,12 @@ class Settings(ModelsConfig):
     max_document_pages: int = Field(DEFAULT_MAX_DOCUMENT_PAGES, ge=1, description="Most pages a PDF may have.")
     max_unpacked_bytes: int = Field(DEFAULT_MAX_UNPACKED_BYTES, ge=1,
                                     description="Most bytes a DOCX's zip entries or a PDF's page contents unpack to.")
+    duplicate_threshold: float = Field(DEFAULT_DUPLICATE_THRESHOLD, ge=MIN_DUPLICATE_THRESHOLD, le=1.0,
+                                       description="Jaccard similarity of two questions' character shingles from "
+                                                   "which the later one is flagged as a near-duplicate.")
+    judge_model: str | None = Field(None, max_length=100,
+                                    description="Model that rates pairs 1-5 when a judge job runs without naming "
+                                                "one; none (the default) leaves quality scores off.")
     max_read_seconds: float = Field(DEFAULT_MAX_READ_SECONDS, gt=0, le=3600,
                                     description="Longest time reading one PDF may take.")
 

@@ -63,14 +63,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db), db=db)
 
     from webapp import ask, documents_api, errors, jobs_api, models_api, openai_api, openapi, pages, prompts_api
+    from webapp import export_api, judge_api, pairs_api  # review and export
 
     errors.register(app)
-    for module in (pages, ask, models_api, prompts_api, documents_api, jobs_api, openai_api, openapi):
+    for module in (pages, ask, models_api, prompts_api, documents_api, jobs_api, pairs_api, export_api, judge_api,
+                   openai_api, openapi):
         app.register_blueprint(module.bp)
     if config.jobs_in_app:  # jobs left running by a process that stopped resume here and now
         from qa.jobs import Runner
 
         app.extensions["qapair_runner"] = Runner(db, app.extensions["qapair"].registry, config).start()
+    from webapp import train_api
+
+    train_api.init_app(app)
     return app
 
 

@@ -11,6 +11,8 @@ VIEWS = [
     ("chat", "pages.index", "navChat"),
     ("documents", "pages.documents", "navDocuments"),
     ("jobs", "pages.jobs", "navJobs"),
+    ("review", "pages.review", "navReview"),
+    ("train", "pages.train", "navTrain"),
 ]
 
 
@@ -30,8 +32,19 @@ def documents():
     return render_view("documents.html", "documents", "documents.js")
 
 
-
 @bp.get("/jobs")
 @endpoint("The jobs view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
 def jobs():
     return render_view("jobs.html", "jobs", "jobs.js")
+
+
+@bp.get("/review")
+@endpoint("The review view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def review():
+    return render_view("review.html", "review", "review.js")
+
+
+@bp.get("/train")
+@endpoint("The train view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def train():
+    return render_view("train.html", "train", "train.js")

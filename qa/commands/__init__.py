@@ -13,6 +13,9 @@ from types import ModuleType
 COMMANDS: dict[str, str] = {
     "extract": "extract",
     "worker": "worker",
+    "export": "export",
+    "convert": "convert",
+    "train": "train",
 }
 
 
