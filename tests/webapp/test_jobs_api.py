@@ -114,23 +114,23 @@ def test_pause_resume_cancel_and_bad_requests(jobs_app, openai_stub):
 
 
 def test_a_local_model_job_decodes_its_chunks_together_and_counts_chunks_without_pairs(jobs_app, monkeypatch):
-    from llms import engine
+    from llms.engine import GenerationEngine
 
     rows_seen = []
-    step = engine._Batch.step
+    step = GenerationEngine._step_isolated
 
-    def counting_step(batch):
-        rows_seen.append(len(batch.rows))
-        return step(batch)
+    def counting_step(engine, parts):
+        rows_seen.append(len({id(request) for request, _ in parts}))
+        return step(engine, parts)
 
-    monkeypatch.setattr(engine._Batch, "step", counting_step)
+    monkeypatch.setattr(GenerationEngine, "_step_isolated", counting_step)
     client = jobs_app.test_client()
     doc = client.post("/api/documents", json={"name": "short.txt", "text": TEXT[:600], "chunk_size": 150}).json
     job = client.post("/api/jobs", json={"document_id": doc["id"], "model": "chatglm", "max_tokens": 8,
                                          "concurrency": 8}).json
     job = finished(client, job["id"])
     assert job["status"] == "done" and job["chunks"]["done"] == doc["chunks"]
-    assert max(rows_seen) >= 2  # the job's chunks went to the engine together and shared decoding steps
+    assert max(rows_seen) >= 2  # the job's chunks went to the engine together and shared its steps
     # the tiny random model rarely writes a pair: a chunk that gave none is counted, never hidden
     with jobs_app.extensions["qapair"].db.session() as s:
         with_pairs = s.scalar(select(func.count(func.distinct(Pair.chunk_id))).where(Pair.job_id == job["id"]))
