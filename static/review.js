@@ -26,7 +26,9 @@ addLabels({
     rvDupOf: "Duplicates:", rvDupItem: "#{id} ({similarity})", rvExact: "#{id} (same text)",
     rvFacts: "{document} · {model} · job {job}", rvSupport: "support {value}", rvScoreOf: "score {value}",
     rvUnratedWhy: "unrated: {reason}", rvExporting: "Exporting…", rvExported: "Exported.",
-    question: "Question", answer: "Answer",
+    question: "Question", answer: "Answer", rvJudge: "Quality score", rvJudgeModel: "Judge model",
+    rvJudgeGo: "Rate matching", rvJudgeNone: "Pick a model to rate the pairs (off by default).",
+    rvJudging: "{status}: {rated} rated, {unrated} could not be rated, of {total}.",
   },
   zh: {
     rvFilters: "筛选", rvSearch: "搜索", rvDocument: "文档", rvJob: "任务", rvStatus: "状态", rvAny: "全部",
@@ -47,7 +49,9 @@ addLabels({
     rvDupOf: "重复于：", rvDupItem: "#{id}（{similarity}）", rvExact: "#{id}（文字相同）",
     rvFacts: "{document} · {model} · 任务 {job}", rvSupport: "依据 {value}", rvScoreOf: "评分 {value}",
     rvUnratedWhy: "无法评分：{reason}", rvExporting: "正在导出……", rvExported: "已导出。",
-    question: "问题", answer: "答案",
+    question: "问题", answer: "答案", rvJudge: "质量评分", rvJudgeModel: "评分模型",
+    rvJudgeGo: "给符合条件的评分", rvJudgeNone: "选择一个模型来给问答对评分（默认关闭）。",
+    rvJudging: "{status}：已评分 {rated} 个，无法评分 {unrated} 个，共 {total} 个。",
   },
 });
 
@@ -302,11 +306,32 @@ async function exportMatching() {
   }
 }
 
+/** A judge job over the pairs that match: its counts (rated, and the ones it could not rate) shown as it runs. */
+async function judge() {
+  const model = $("#j-model").value;
+  if (!model) return label($("#j-status"), "rvJudgeNone");
+  try {
+    let job = await request("POST", "/api/judge", { model, filter: filter() });
+    while (job.status === "queued" || job.status === "running") {
+      label($("#j-status"), "rvJudging", job);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      job = await request("GET", `/api/judge/${job.id}`);
+    }
+    label($("#j-status"), "rvJudging", job);
+    await load(true);
+  } catch (error) {
+    $("#j-status").textContent = error.message;
+  }
+}
+
 async function fillChoices() {
-  const [{ data: formats }, documents] = await Promise.all([
+  const [{ data: formats }, documents, models] = await Promise.all([
     request("GET", "/api/export/formats"),
     request("GET", "/api/documents?limit=200").catch(() => ({ data: [] })),
+    request("GET", "/api/models").catch(() => ({ data: [] })),
   ]);
+  $("#j-model").replaceChildren(label(el("option", { value: "" }), "rvJudgeModel"),
+    ...models.data.filter((m) => m.available).map((m) => el("option", { value: m.id }, m.name)));
   $("#x-format").replaceChildren(...formats.map((f) => el("option", { value: f.name, title: f.description }, f.name)));
   $("#f-document").append(...documents.data.map((d) => el("option", { value: d.id }, d.name)));
   const wanted = new URLSearchParams(location.search);
@@ -341,6 +366,7 @@ function init() {
   $("#b-reject").addEventListener("click", () => setStatus("rejected"));
   $("#b-undo").addEventListener("click", undo);
   $("#x-go").addEventListener("click", exportMatching);
+  $("#j-go").addEventListener("click", judge);
   document.addEventListener("keydown", onKey);
 }
 

@@ -22,7 +22,6 @@ SORTS = {
     "id": (Pair.id,), "-id": (Pair.id.desc(),),
     "score": (Pair.score.asc().nulls_first(), Pair.id), "-score": (Pair.score.desc().nulls_last(), Pair.id.desc()),
     "support": (Pair.support, Pair.id), "-support": (Pair.support.desc(), Pair.id.desc()),
-    "question": (Pair.question, Pair.id), "-question": (Pair.question.desc(), Pair.id.desc()),
 }
 assert set(PAIR_STATUSES) == {"new", "accepted", "rejected"} and set(VERDICTS) == set(Verdict.__args__)
 
