@@ -93,6 +93,20 @@ def test_review_filter_edit_keyboard_and_export(page, live, openai_stub):
     page.click("[data-testid=show-source]")
     assert "Atlantic Ocean" in page.text_content("[data-testid=evidence]")
 
+    # each pair shows the ones it duplicates; a click shows their question
+    page.select_option("[data-testid=f-status]", "")
+    page.fill("[data-testid=f-q]", "长江")
+    wait_until(lambda: page.text_content("[data-testid=rv-total]") == "2 pairs" and "长江" in current_question(page))
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.click("[data-testid=dup]")
+    assert page.text_content("[data-testid=dup-question]") == "长江有多长？"
+    page.fill("[data-testid=f-q]", "amazon")
+    page.select_option("[data-testid=f-status]", "new")
+    wait_until(lambda: page.text_content("[data-testid=rv-total]") == "2 pairs" and "Amazon" in current_question(page))
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+
     # a accepts the current pair; u undoes it
     page.keyboard.press("a")
     wait_until(lambda: pair(live, 1)["status"] == "accepted")
