@@ -45,7 +45,8 @@ class PairFilter(BaseModel):
     score_max: float | None = Field(None, ge=0, le=5)
     rated: Rated | None = Field(None, description="rated, unrated (the judge could not rate it) or unjudged")
     origin: Literal["job", "ask"] | None = None
-    q: str | None = Field(None, max_length=Q_MAX, description="Text in the question or answer (any case)")
+    q: str | None = Field(None, max_length=Q_MAX, pattern=r"^[^\x00]*$",
+                          description="Text in the question or answer (any case)")
 
     _blank = field_validator("*", mode="before")(_blank_is_none)
 
