@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Annotated, Literal
 
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+from sqlalchemy.exc import SQLAlchemyError
 
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError
 from qa.review import (IDS_MAX, LIMIT_MAX, SORTS, NothingToUndo, PairFilter, catch_up, edit_pair, get_pair,
@@ -15,6 +17,7 @@ from webapp.openapi import endpoint
 from webapp.state import state
 
 bp = Blueprint("pairs_api", __name__)
+log = logging.getLogger(__name__)
 
 TEXT_MAX = 20_000
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
@@ -94,8 +97,12 @@ def _warm(setup) -> None:
 
 
 def _refresh() -> None:
-    """Flag duplicates among pairs added since the last look (by jobs, workers or saves)."""
-    catch_up(state().db, state().config.duplicate_threshold)
+    """Flag duplicates among pairs added since the last look (by jobs, workers or saves). A failure (another
+    process writing the same flags at once, say) is logged: the pairs are listed all the same."""
+    try:
+        catch_up(state().db, state().config.duplicate_threshold)
+    except SQLAlchemyError:
+        log.warning("duplicate flags not brought up to date", exc_info=True)
 
 
 def _one(pair_id: int) -> dict:
