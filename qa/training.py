@@ -16,59 +16,48 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from llms.config import LocalModelConfig
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError, UnknownModelError
 from llms.finetune import Control, Example, TrainSettings, train
 from llms.finetune.data import DataError, load_saved, to_example
-from llms.finetune.runs import FINAL, read_state, write_json
+from llms.finetune.runs import FINAL, is_locked, read_state, write_json
 from qa.export import ExportOptions, ExportPair
 from qa.export import shapes
+from qa.review.filters import PairFilter, Status
 
 log = logging.getLogger(__name__)
 RUN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_PAIRS = 100_000
 
 
-class PairFilters(BaseModel):
-    """Which pairs of the dataset to train on."""
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-    status: str = Field("accepted", pattern="^(new|accepted|rejected|any)$", description="Review status.")
-    document_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    model: str | None = Field(None, min_length=1, max_length=100, description="Pairs written by this model.")
-    grounded_only: bool = Field(False, description="Only pairs whose answer was found in their source.")
-    min_score: float | None = Field(None, ge=0, le=10, description="Judge's rating at least this.")
-    limit: int = Field(10_000, ge=2, le=MAX_PAIRS)
+class PairFilters(PairFilter):
+    """Which pairs of the dataset to train on: the review view's filter (accepted pairs by default), by the
+    model that wrote them, at most `limit`."""
+    status: Status | None = Field("accepted", description="Review status (null: any)")
+    model: str | None = Field(None, min_length=1, max_length=100, description="Pairs written by this model")
+    limit: int = Field(10_000, ge=2, le=MAX_PAIRS, description="Most pairs read")
+
+    def conditions(self) -> list:
+        from qa.store.models import Pair
+
+        return super().conditions() + ([Pair.model == self.model] if self.model else [])
 
 
 PairSource = Callable[[PairFilters], Iterable[ExportPair]]
 
 
 def store_pairs(db) -> PairSource:
-    """The pair source of the database: pairs (with their chunk's text) matching the filters, oldest first."""
+    """The pair source of the database: the review export's query (chunk text and provenance), oldest first."""
     def source(filters: PairFilters) -> Iterator[ExportPair]:
-        from sqlalchemy import select
+        from qa.review.queries import export_pairs
 
-        from qa.store import Chunk, Pair
-
-        query = select(Pair, Chunk.text).outerjoin(Chunk, Pair.chunk_id == Chunk.id).order_by(Pair.id)
-        if filters.status != "any":
-            query = query.where(Pair.status == filters.status)
-        if filters.document_id is not None:
-            query = query.where(Pair.document_id == filters.document_id)
-        if filters.model:
-            query = query.where(Pair.model == filters.model)
-        if filters.grounded_only:
-            query = query.where(Pair.grounded.is_(True))
-        if filters.min_score is not None:
-            query = query.where(Pair.score >= filters.min_score)
         with db.session() as session:
-            for pair, chunk in session.execute(query.limit(filters.limit)):
-                yield {"question": pair.question, "answer": pair.answer, "chunk": chunk or "",
-                       "evidence": pair.evidence or ""}
+            yield from islice(export_pairs(session, filters), filters.limit)
     return source
 
 
@@ -116,8 +105,8 @@ class TrainRunner:
         state = read_state(self.folder(run_id))
         if state is None:
             raise NotFoundError(f"no training run {run_id!r}", param="run_id")
-        if state["status"] == "running" and not self._alive(run_id):
-            state["status"] = "interrupted"
+        if state["status"] == "running" and not self._alive(run_id) and not is_locked(self.runs_dir / run_id):
+            state["status"] = "interrupted"  # no thread here, no other process holds its lock: it died
         state["evaluating"] = self._alive(f"eval:{run_id}")
         return state
 
@@ -201,6 +190,7 @@ class TrainRunner:
                     log.exception("evaluating %s failed", run_id)
                     write_json(folder / "adapter" / "eval_error.json", {"error": str(exc)})
 
+            (folder / "adapter" / "eval_error.json").unlink(missing_ok=True)
             self._spawn(f"eval:{run_id}", work)
         return self.get(run_id)
 

@@ -50,9 +50,10 @@ function num(id) {
 }
 
 function startBody() {
-  const filters = { status: $("#f-status").value, grounded_only: $("#f-grounded").checked };
-  if (num("#f-document")) filters.document_id = num("#f-document");
-  if (num("#f-score") !== undefined) filters.min_score = num("#f-score");
+  const filters = { status: $("#f-status").value || null };
+  if ($("#f-grounded").checked) filters.grounded = "true";
+  if (num("#f-document")) filters.document = num("#f-document");
+  if (num("#f-score") !== undefined) filters.score_min = num("#f-score");
   const settings = { epochs: num("#s-epochs"), learning_rate: num("#s-lr"), rank: num("#s-rank"),
     alpha: 2 * (num("#s-rank") || 8), batch_size: num("#s-batch"), max_steps: num("#s-steps") };
   for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];

@@ -21,6 +21,7 @@ from pathlib import Path
 from llms.config import LocalModelConfig, load_config
 from llms.errors import ConfigError, LLMError
 from llms.finetune.data import FORMATS, DataError, load_saved, read_examples
+from llms.finetune.runs import RunBusyError
 from llms.finetune.settings import TrainSettings
 
 
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return {"train": run_train, "eval": run_eval, "merge": run_merge}[args.command](args)
-    except (LLMError, DataError, ValueError, OSError) as exc:
+    except (LLMError, DataError, ValueError, OSError, RunBusyError) as exc:
         print(f"error: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
         return 2 if isinstance(exc, (ConfigError, DataError, ValueError)) else 1
 

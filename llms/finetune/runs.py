@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 STATE = "state.json"
@@ -33,6 +35,41 @@ def write_json(path: Path, data) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+class RunBusyError(RuntimeError):
+    """Another process (or thread) is training this run folder."""
+
+
+@contextmanager
+def hold_lock(out: Path):
+    """Hold OUT/run.lock exclusively while training: a second trainer of the same folder fails at once, and the
+    lock goes with its holder however that ends (kill -9 included), so a dead run is never mistaken for a live one."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle = os.open(out / "run.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunBusyError(f"{out} is being trained by another process") from None
+        yield
+    finally:
+        os.close(handle)
+
+
+def is_locked(out: Path) -> bool:
+    """Whether some process holds the run's lock (is training it) now."""
+    try:
+        handle = os.open(out / "run.lock", os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(handle)
 
 
 def read_state(out: str | Path) -> dict | None:

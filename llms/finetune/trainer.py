@@ -69,16 +69,19 @@ def train(model_id: str, model_settings: LocalModelConfig, settings: TrainSettin
           source: str = "") -> dict:
     """Train (or resume) the run in `out`; returns its final state (status done, paused, cancelled or failed)."""
     out = Path(out)
-    state = prepare(out, model_id, settings, examples, source)
-    settings = TrainSettings.model_validate(state["settings"])  # a resumed run keeps the settings it began with
-    state.update(status="running", error=None)
-    runs.write_json(out / runs.STATE, state)
-    try:
-        return _train(model_id, model_settings, settings, out, state, progress, control or Control())
-    except BaseException as exc:
-        state.update(status="failed", error=str(exc) or type(exc).__name__, updated=time.time())
+    with runs.hold_lock(out):
+        state = prepare(out, model_id, settings, examples, source)
+        if state["status"] == "done":  # finished: its adapter stands; train into a new folder to train again
+            return state
+        settings = TrainSettings.model_validate(state["settings"])  # a resumed run keeps the settings it began with
+        state.update(status="running", error=None)
         runs.write_json(out / runs.STATE, state)
-        raise
+        try:
+            return _train(model_id, model_settings, settings, out, state, progress, control or Control())
+        except BaseException as exc:
+            state.update(status="failed", error=str(exc) or type(exc).__name__, updated=time.time())
+            runs.write_json(out / runs.STATE, state)
+            raise
 
 
 def _train(model_id, model_settings, settings, out, state, progress, control) -> dict:

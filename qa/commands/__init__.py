@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "worker": "worker",
     "export": "export",
     "convert": "convert",
+    "train": "train",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Text, and_, cast, false, func, or_, true
 
 from qa.store.models import PAIR_STATUSES, VERDICTS, Pair
@@ -24,11 +24,6 @@ SORTS = {
     "support": (Pair.support, Pair.id), "-support": (Pair.support.desc(), Pair.id.desc()),
 }
 assert set(PAIR_STATUSES) == {"new", "accepted", "rejected"} and set(VERDICTS) == set(Verdict.__args__)
-
-
-def _blank_is_none(value):
-    """A query string sends "" for a filter left empty: that means no filter."""
-    return None if value == "" else value
 
 
 class PairFilter(BaseModel):
@@ -47,8 +42,6 @@ class PairFilter(BaseModel):
     origin: Literal["job", "ask"] | None = None
     q: str | None = Field(None, max_length=Q_MAX, pattern=r"^[^\x00]*$",
                           description="Text in the question or answer (any case)")
-
-    _blank = field_validator("*", mode="before")(_blank_is_none)
 
     def conditions(self) -> list:
         """SQLAlchemy conditions on Pair for this filter."""

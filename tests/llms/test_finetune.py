@@ -15,7 +15,7 @@ from llms.finetune import train
 from llms.finetune.data import examples_from, read_examples
 from llms.finetune.evaluate import evaluate
 from llms.finetune.merge import merge
-from llms.finetune.runs import checkpoints, read_state
+from llms.finetune.runs import RunBusyError, checkpoints, hold_lock, is_locked, read_state
 from qa.settings import Settings
 from tests.llms.finetune_data import cmrc_pairs, local, settings
 from webapp import create_app
@@ -115,6 +115,16 @@ def test_resume_after_kill_continues_exactly(tiny_model_path, tmp_path):
     assert resumed["status"] == "done" and resumed["resumed_from"] == 10
     assert [h["step"] for h in resumed["history"]] == list(range(1, 31))
     assert resumed["loss"] == pytest.approx(straight["loss"], rel=1e-4)
+
+
+def test_one_trainer_per_run_folder(tmp_path):
+    assert not is_locked(tmp_path)
+    with hold_lock(tmp_path):
+        assert is_locked(tmp_path)
+        with pytest.raises(RunBusyError):
+            with hold_lock(tmp_path):
+                pass
+    assert not is_locked(tmp_path)
 
 
 def test_cli_trains_evaluates_and_pauses(tiny_model_path, tmp_path):

@@ -127,12 +127,15 @@ def test_store_pair_source_filters(tmp_path):
         chunk = Chunk(document_id=document.id, index=0, start=0, end=12, text="长江全长约6300公里。")
         session.add(chunk)
         session.flush()
-        for n, (status, grounded, score) in enumerate([("accepted", True, 5.0), ("accepted", False, 2.0),
-                                                       ("new", True, 5.0)]):
+        for n, (status, verdict, score) in enumerate([("accepted", "grounded", 5.0), ("accepted", "unsupported", 2.0),
+                                                      ("new", "grounded", 5.0)]):
             session.add(Pair(document_id=document.id, chunk_id=chunk.id, question=f"q{n}", answer="约6300公里",
-                             model="chatgpt", status=status, grounded=grounded, score=score))
+                             model="chatgpt" if n < 2 else "glm", status=status, verdict=verdict,
+                             grounded=verdict == "grounded", score=score))
     source = store_pairs(db)
     assert [p["question"] for p in source(PairFilters())] == ["q0", "q1"]
-    assert [p["question"] for p in source(PairFilters(grounded_only=True, status="any"))] == ["q0", "q2"]
-    assert [p["question"] for p in source(PairFilters(min_score=3))] == ["q0"]
+    assert [p["question"] for p in source(PairFilters(grounded="true", status=None))] == ["q0", "q2"]
+    assert [p["question"] for p in source(PairFilters(score_min=3))] == ["q0"]
+    assert [p["question"] for p in source(PairFilters(status=None, model="glm"))] == ["q2"]
+    assert [p["question"] for p in source(PairFilters(status=None, limit=2))] == ["q0", "q1"]
     assert next(iter(source(PairFilters())))["chunk"] == "长江全长约6300公里。"
