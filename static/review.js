@@ -113,6 +113,10 @@ function renderDetail() {
     label(el("span"), "rvSupport", { value: Number(pair.support).toFixed(2) }),
     pair.score !== null ? label(el("span", { title: pair.score_reason || "" }), "rvScoreOf", { value: pair.score }) : null,
     pair.rating === "unrated" ? el("span", { className: "error" }, pair.score_reason || "") : null);
+  const reasons = (pair.reasons || []).map((r) => (typeof r === "string" ? r : r?.message || r?.code || ""))
+    .filter(Boolean);
+  const why = reasons.length ? el("ul", { className: "dups", "data-testid": "reasons" }, reasons.map((r) => el("li", {}, r)))
+    : null;
   const dups = pair.duplicate_of.length ? el("div", {}, label(el("span"), "rvDupOf"),
     el("ul", { className: "dups", "data-testid": "dups" }, pair.duplicate_of.map(duplicateItem))) : null;
   const sourceButton = label(el("button", { type: "button", className: "ghost small", "data-testid": "show-source" }), "rvSource");
@@ -142,7 +146,7 @@ function renderDetail() {
   }
   const edit = label(el("button", { type: "button", className: "ghost small" }), "rvEdit");
   edit.addEventListener("click", startEdit);
-  box.replaceChildren(head, field("question", pair.question), field("answer", pair.answer), facts, dups,
+  box.replaceChildren(head, field("question", pair.question), field("answer", pair.answer), facts, why, dups,
     el("div", { className: "row" }, edit, sourceButton), source);
 }
 
