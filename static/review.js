@@ -274,7 +274,8 @@ function onKey(event) {
 async function exportMatching() {
   say("rvExporting");
   try {
-    const extra = { format: $("#x-format").value, provenance: $("#x-provenance").checked, sort: $("#f-sort").value };
+    const extra = { format: $("#x-format").value, provenance: $("#x-provenance").checked,
+      with_input: $("#x-input").checked, sort: $("#f-sort").value };
     await downloadFrom(`/api/export?${query(extra)}`, undefined, "qa_pairs");
     say("rvExported");
   } catch (error) {
