@@ -166,3 +166,29 @@ def test_each_exported_format_reads_back_as_the_same_examples(tmp_path):
         assert all(p["question"] in e.prompt for e, p in zip(examples, pairs)), name
         if name in ("alpaca", "sharegpt", "openai", "explain"):
             assert all(e.messages[0] == {"role": "system", "content": "答题"} for e in examples), name
+
+
+def test_an_unmerged_adapter_runs_in_the_engines_batches(run, tiny_model_path):
+    """The CUDA 4/8-bit path keeps the adapter as a peft layer; the engine batches it like any causal LM."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from llms.adapters import apply_adapter
+    from llms.chatglm import ChatGLMLLM
+    from llms.engine import GenerationEngine
+    from llms.loading import LoadedModel
+
+    out, _ = run
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_path, dtype=torch.float32).eval()
+    peft_model = apply_adapter(base, "chatglm", str(out / "adapter"), merge=False)
+    assert type(peft_model).__name__ == "PeftModelForCausalLM"
+    loaded = LoadedModel(AutoTokenizer.from_pretrained(tiny_model_path), peft_model, "cpu", 4096)
+    model = ChatGLMLLM("unmerged", local(tiny_model_path))
+    model._loaded, model._engine = loaded, GenerationEngine(loaded, max_batch_size=8)
+    pairs = cmrc_pairs()[:8]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda p: model.request_llm([{"role": "user", "content": p["question"]}],
+                                                            temperature=0, max_tokens=24), pairs))
+    assert sum(a == p["answer"] for a, p in zip(answers, pairs)) >= 7
