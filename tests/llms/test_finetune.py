@@ -192,3 +192,18 @@ def test_an_unmerged_adapter_runs_in_the_engines_batches(run, tiny_model_path):
         answers = list(pool.map(lambda p: model.request_llm([{"role": "user", "content": p["question"]}],
                                                             temperature=0, max_tokens=24), pairs))
     assert sum(a == p["answer"] for a, p in zip(answers, pairs)) >= 7
+
+
+def test_terminal_dialogue_serves_an_adapter(run, tiny_model_path, tmp_path):
+    out, _ = run
+    config = tmp_path / "cfg.json"
+    config.write_text(json.dumps({"models": {"chatglm": local(tiny_model_path).model_dump()}}))
+    pair = cmrc_pairs()[0]
+    result = subprocess.run([sys.executable, "-m", "llms.chatglm", "--config", str(config), "--adapter",
+                             str(out / "adapter"), "--temperature", "0", "--max_tokens", "24", "--prompt", "chatglm_zh"],
+                            input=pair["question"] + "\n", capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip(), result.stderr  # the preset system prompt changes the reply
+    bad = subprocess.run([sys.executable, "-m", "llms.chatglm", "--config", str(config), "--adapter",
+                          str(tmp_path / "missing")], input="hi\n", capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert bad.returncode == 1 and "adapter_path" in bad.stderr
