@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from itertools import accumulate
@@ -44,6 +45,8 @@ from llms.options import GenerationOptions
 __all__ = ["GenerationEngine", "_Request", "default_kv_budget"]
 
 _END = object()  # the last item of a request's queue of text pieces
+STALL = 1.5  # while requests decode, a step's prompt chunk may add about this many decode steps' time
+MIN_CHUNK = 16  # prompt tokens a step takes at least (while the timings are unknown, exactly)
 _QUEUED_POLL = 0.05  # seconds between a queued request's looks at whether its caller has cancelled it
 
 
@@ -51,12 +54,14 @@ class GenerationEngine:
     """Generates for every caller of one loaded model, batching those that overlap."""
 
     def __init__(self, loaded: LoadedModel, max_batch_size: int = 8, max_queue: int = 32,
-                 kv_budget_tokens: int | None = None, prefill_chunk: int = 128):
+                 kv_budget_tokens: int | None = None, prefill_chunk: int = 512):
         self.loaded = loaded
         self.max_batch_size = max_batch_size
         self.max_queue = max_queue
         self.kv_budget = kv_budget_tokens or default_kv_budget(loaded, max_batch_size)
         self.prefill_chunk = prefill_chunk
+        self._decode_s: float | None = None  # moving average of a decode-only step's seconds
+        self._token_s: float | None = None  # moving average of the seconds one prompt token adds to a step
         eos = loaded.model.generation_config.eos_token_id
         self.eos = set(eos if isinstance(eos, list) else [eos]) - {None}
         self._layers = loaded.model.config.num_hidden_layers
@@ -151,20 +156,44 @@ class GenerationEngine:
                     request.finish(None)
             parts = self._plan([r for r in self._running if not r.finished])
             if parts:
+                prompt_tokens = sum(len(tokens) for request, tokens in parts if request.prefilling)
+                decoding = any(not request.prefilling for request, _ in parts)
+                started = time.perf_counter()
                 with torch.no_grad():  # not inference_mode: optimum-quanto's int4 matmul fails under it
                     self._step_isolated(parts)
+                self._pace(prompt_tokens, decoding, time.perf_counter() - started)
             self._release([r for r in self._running if r.finished])
 
     def _plan(self, running: list[_Request]) -> list[tuple[_Request, list[int]]]:
-        """This step's tokens: each decoding request's last token, then prompt chunks up to `prefill_chunk`."""
+        """This step's tokens: each decoding request's last token, then prompt chunks up to `_prefill_room`."""
         parts = [(r, [r.last]) for r in running if not r.prefilling]
-        room = self.prefill_chunk
+        room = self._prefill_room(decoding=bool(parts))
         for request in running:
             if request.prefilling and room > 0:
                 chunk = request.prompt_ids[request.fed:request.fed + room]
                 parts.append((request, chunk))
                 room -= len(chunk)
         return parts
+
+    def _prefill_room(self, decoding: bool) -> int:
+        """Prompt tokens this step may take: `prefill_chunk` when no request is decoding; else as many as add
+        about STALL times a decode step's time (measured as the engine runs), so a step that carries a chunk of
+        someone's prompt lasts about 1 + STALL decode steps for those waiting on their next token."""
+        if not decoding:
+            return self.prefill_chunk
+        floor = min(MIN_CHUNK, self.prefill_chunk)
+        if self._decode_s is None or not self._token_s:
+            return floor
+        return max(floor, min(self.prefill_chunk, int(STALL * self._decode_s / self._token_s)))
+
+    def _pace(self, prompt_tokens: int, decoding: bool, seconds: float) -> None:
+        """Update the moving averages of a decode step's time and of the time one prompt token adds."""
+        if not prompt_tokens:
+            self._decode_s = _average(self._decode_s, seconds)
+        elif not decoding:
+            self._token_s = _average(self._token_s, seconds / prompt_tokens)
+        elif self._decode_s is not None:
+            self._token_s = _average(self._token_s, max(seconds - self._decode_s, 0.0) / prompt_tokens)
 
     def _step_isolated(self, parts: list[tuple[_Request, list[int]]]) -> None:
         """Run one step; if it fails, run the decoding rows together and each prefill alone, failing only
@@ -220,6 +249,10 @@ class GenerationEngine:
             for request in requests:
                 request.kv = None
                 request.pieces.put(_END)
+
+
+def _average(current: float | None, sample: float, weight: float = 0.2) -> float:
+    return sample if current is None else (1 - weight) * current + weight * sample
 
 
 def default_kv_budget(loaded: LoadedModel, max_batch_size: int) -> int:

@@ -77,8 +77,12 @@ function say(key, args, isError = false) {
   $("#rv-status").replaceChildren(line);
 }
 
+let loads = 0; // the newest load wins: an older answer that arrives late is dropped
+
 async function load(keepCurrent = false) {
+  const mine = ++loads;
   const page = await request("GET", `/api/pairs?${query({ sort: $("#f-sort").value, limit: LIMIT, offset: view.offset })}`);
+  if (mine !== loads) return;
   if (page.data.length === 0 && view.offset > 0 && page.total > 0) { // the last page emptied: step back
     view.offset = Math.max(0, Math.floor((page.total - 1) / LIMIT) * LIMIT);
     return load(keepCurrent);

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llms.errors import InvalidRequestError, NotFoundError
 from qa.review import PairFilter
-from qa.review.judging import run_judge_job, start_judge_job
+from qa.review.judging import run_judge_job, start_judge_job, unfinished_judge_jobs
 from qa.store.models import Job
 from webapp.openapi import endpoint
 from webapp.state import state
@@ -24,6 +24,30 @@ class JudgeRequest(BaseModel):
     model: str | None = Field(None, max_length=100, description="The judge; default: the config's judge_model")
     filter: PairFilter = Field(default_factory=PairFilter, description="Which pairs to rate")
     rejudge: bool = Field(False, description="Also rate pairs judged before")
+
+
+def run_in_background(db, job_id: int, model) -> None:
+    def work():
+        try:
+            run_judge_job(db, job_id, model)
+        except Exception:
+            log.exception("judge job %s failed", job_id)
+
+    threading.Thread(target=work, name=f"judge-{job_id}", daemon=True).start()
+
+
+@bp.record_once
+def _resume(setup) -> None:
+    """Judge jobs a stopped process left queued or running go on when the app starts (not under tests)."""
+    app = setup.app
+    if app.testing:
+        return
+    app_state = app.extensions["qapair"]
+    for job_id, name in unfinished_judge_jobs(app_state.db):
+        try:
+            run_in_background(app_state.db, job_id, app_state.registry.get(name))
+        except Exception:
+            log.exception("judge job %s cannot resume", job_id)
 
 
 def job_view(job: Job) -> dict:
@@ -44,14 +68,7 @@ def start(body: JudgeRequest):
     model = app_state.registry.get(name)
     job_id = start_judge_job(app_state.db, name, body.filter, rejudge=body.rejudge)
     db = app_state.db
-
-    def work():
-        try:
-            run_judge_job(db, job_id, model)
-        except Exception:
-            log.exception("judge job %s failed", job_id)
-
-    threading.Thread(target=work, name=f"judge-{job_id}", daemon=True).start()
+    run_in_background(db, job_id, model)
     with db.session() as session:
         return jsonify(job_view(session.get(Job, job_id))), 202
 

@@ -69,7 +69,8 @@ def create_job(db: Database, *, document_id: int, model: str, prompt_name: str |
 
 def active_jobs(db: Database) -> list[Job]:
     with db.session() as s:
-        return list(s.scalars(select(Job).where(Job.status.in_(ACTIVE)).order_by(Job.id)))
+        # extraction jobs only: judge jobs (qa.review.judging) share the table and run on their own
+        return list(s.scalars(select(Job).where(Job.status.in_(ACTIVE), Job.kind == "extract").order_by(Job.id)))
 
 
 def get_job(db: Database, job_id: int) -> Job | None:

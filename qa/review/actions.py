@@ -34,12 +34,15 @@ def grounding_fields(question: str, answer: str, chunk: Chunk | None, threshold:
                 "evidence_end": None, "reasons": ["no source chunk to check the answer against"]}
     checked = ground([{"question": question, "answer": answer}], chunk.text, threshold)[0]
     evidence = checked["evidence"]
-    at = chunk.text.find(evidence) if evidence else -1
-    return {"verdict": "grounded" if checked["grounded"] else "unsupported", "grounded": checked["grounded"],
-            "support": checked["support"], "evidence": evidence,
+    at = checked.get("evidence_start")  # offsets in the chunk, when the grounding gives them
+    if at is None:
+        at = chunk.text.find(evidence) if evidence else -1
+    default_reasons = [] if checked["grounded"] else [f"support {checked['support']:.2f} is below {threshold:.2f}"]
+    return {"verdict": checked.get("verdict") or ("grounded" if checked["grounded"] else "unsupported"),
+            "grounded": checked["grounded"], "support": checked["support"], "evidence": evidence,
             "evidence_start": chunk.start + at if at >= 0 else None,
             "evidence_end": chunk.start + at + len(evidence) if at >= 0 else None,
-            "reasons": [] if checked["grounded"] else [f"support {checked['support']:.2f} is below {threshold:.2f}"]}
+            "reasons": list(checked.get("reasons", default_reasons))}
 
 
 def edit_pair(db: Database, pair_id: int, *, question: str | None = None, answer: str | None = None,

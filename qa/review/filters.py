@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Text, and_, cast, false, func, or_, true
 
 from qa.store.models import PAIR_STATUSES, VERDICTS, Pair
@@ -27,11 +27,6 @@ SORTS = {
 assert set(PAIR_STATUSES) == {"new", "accepted", "rejected"} and set(VERDICTS) == set(Verdict.__args__)
 
 
-def _blank_is_none(value):
-    """A query string sends "" for a filter left empty: that means no filter."""
-    return None if value == "" else value
-
-
 class PairFilter(BaseModel):
     """Conditions on pairs; every one left out matches everything."""
     model_config = ConfigDict(extra="forbid")
@@ -47,8 +42,6 @@ class PairFilter(BaseModel):
     rated: Rated | None = Field(None, description="rated, unrated (the judge could not rate it) or unjudged")
     origin: Literal["job", "ask"] | None = None
     q: str | None = Field(None, max_length=Q_MAX, description="Text in the question or answer (any case)")
-
-    _blank = field_validator("*", mode="before")(_blank_is_none)
 
     def conditions(self) -> list:
         """SQLAlchemy conditions on Pair for this filter."""

@@ -4,8 +4,10 @@
 each pair's rating is saved as it comes (score and reason; an unreadable rating leaves
 score None with the reason "unrated: …"), and the job's `options` keep the running
 counts {"rated", "unrated", "total"}, so a page or the jobs API can show how many
-pairs could not be rated. A stopped or crashed run keeps every rating it saved;
-running it again rates only the pairs it has not judged yet.
+pairs could not be rated. A stopped or crashed run keeps every rating it saved and
+the last pair it reached: run again (the app resumes judge jobs left queued or running
+when it starts), it goes on from there. The extraction runner (qa.jobs) leaves these
+rows alone: it only takes jobs of kind "extract".
 """
 
 from __future__ import annotations
@@ -51,10 +53,11 @@ def run_judge_job(db: Database, job_id: int, model: RemoteLLMs, *,
     condition = where.where()
     if not options.get("rejudge"):
         condition = and_(condition, Pair.score.is_(None), Pair.score_reason.is_(None))
+    last, status, error = options.get("last_id", 0), "done", None  # a resumed job goes on where it stopped
     with db.session() as session:
-        total = session.scalar(select(func.count()).select_from(Pair).where(condition))
-    counts = {"rated": 0, "unrated": 0, "total": total}
-    last, status, error = 0, "done", None
+        remaining = session.scalar(select(func.count()).select_from(Pair).where(condition, Pair.id > last))
+    counts = {"rated": options.get("rated", 0), "unrated": options.get("unrated", 0)}
+    counts["total"] = counts["rated"] + counts["unrated"] + remaining
     try:
         while True:
             with db.session() as session:
@@ -71,7 +74,7 @@ def run_judge_job(db: Database, job_id: int, model: RemoteLLMs, *,
                 save_rating(db, pair_id, rating)
                 counts["rated" if rating.rated else "unrated"] += 1
                 last = pair_id
-            _progress(db, job_id, counts)
+            _progress(db, job_id, {**counts, "last_id": last})
             if status != "done":
                 break
     except Exception as exc:  # recorded on the job; the ratings saved so far stay
@@ -80,9 +83,16 @@ def run_judge_job(db: Database, job_id: int, model: RemoteLLMs, *,
     finally:
         with db.write() as session:
             job = session.get(Job, job_id)
-            job.options = {**(job.options or {}), **counts}
+            job.options = {**(job.options or {}), **counts, "last_id": last}
             job.status, job.error, job.finished_at = status, error, now()
     return counts
+
+
+def unfinished_judge_jobs(db: Database) -> list[tuple[int, str]]:
+    """(id, model) of judge jobs left queued or running (by a process that stopped)."""
+    with db.session() as session:
+        return list(session.execute(select(Job.id, Job.model).where(Job.kind == "judge",
+                                                                   Job.status.in_(("queued", "running")))).all())
 
 
 def _progress(db: Database, job_id: int, counts: dict) -> None:

@@ -49,3 +49,23 @@ def test_a_stopped_judge_job_keeps_its_ratings(dataset, openai_stub):
     assert counts["rated"] == 2
     with db.session() as s:
         assert s.get(Job, job_id).status == "cancelled"
+
+
+def test_an_interrupted_judge_job_resumes_after_the_last_pair(dataset, openai_stub):
+    db = dataset["db"]
+    job_id = start_judge_job(db, "judge", PairFilter(), rejudge=True)
+    openai_stub.default_reply = '{"score": 4, "reason": "fine"}'
+    seen = []
+    run_judge_job(db, job_id, judge_model(openai_stub), should_stop=lambda: len(seen.append(1) or seen) > 3)
+    openai_stub.requests.clear()
+    counts = run_judge_job(db, job_id, judge_model(openai_stub))  # as the app does at start
+    assert counts == {"rated": 5, "unrated": 0, "total": 5} and len(openai_stub.requests) == 2
+    with db.session() as s:
+        assert s.get(Job, job_id).status == "done"
+
+
+def test_the_extraction_runner_leaves_judge_jobs_alone(dataset):
+    from qa.jobs import queue
+
+    job_id = start_judge_job(dataset["db"], "judge", PairFilter())
+    assert job_id not in [job.id for job in queue.active_jobs(dataset["db"])]
