@@ -46,6 +46,11 @@ class Registry:
         self._models[model_id] = build_model(model_id, settings, self._defaults)
         return model_id
 
+    def remove_adapter(self, model_id: str) -> None:
+        """Stop serving a model id that add_adapter made (configured ids stay)."""
+        if model_id not in self.config.models:
+            self._models.pop(model_id, None)
+
     def __iter__(self):
         return iter(self._models.values())
 

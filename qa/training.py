@@ -170,6 +170,19 @@ class TrainRunner:
             raise ConflictError(f"run {run_id} is {state['status']}, not running", param="run_id")
         return self.get(run_id)
 
+    def delete(self, run_id: str) -> None:
+        """Remove a run that is not training or being evaluated: its folder, and its adapter from the models."""
+        folder = self.folder(run_id)
+        with self._lock:
+            if self._alive(run_id) or self._alive(f"eval:{run_id}") or is_locked(folder):
+                raise ConflictError(f"run {run_id} is busy; pause or cancel it first", param="run_id")
+            state = read_state(folder) or {}
+            if state.get("model"):
+                from llms.adapters import adapter_model_id
+
+                self.registry.remove_adapter(adapter_model_id(state["model"], run_id))
+            shutil.rmtree(folder)
+
     def evaluate(self, run_id: str, limit: int, max_tokens: int) -> dict:
         state = self.get(run_id)
         if state["status"] != "done":

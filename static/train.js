@@ -13,7 +13,8 @@ addLabels({
     trainRank: "LoRA rank", trainBatch: "Batch size", trainGo: "Start training", trainRuns: "Runs",
     trainNone: "No training runs yet.", trainRun: "Run", trainLoss: "training loss", evalLoss: "eval loss",
     lossChart: "Loss curve", evalChart: "Metrics, base and adapter", pause: "Pause", resume: "Resume",
-    cancel: "Cancel", evaluate: "Evaluate", evalHeading: "Base vs adapter", metric: "Metric", base: "Base",
+    cancel: "Cancel", evaluate: "Evaluate", remove: "Delete", confirmRemove: "Delete the run {id} and its adapter?",
+    evalHeading: "Base vs adapter", metric: "Metric", base: "Base",
     adapter: "Adapter", started: "Started {id} on {pairs} pairs.", trainFailed: "{detail}",
     runFacts: "step {step}/{total} · epoch {epoch} · loss {loss} · eval loss {eval} · {speed} tokens/s · ETA {eta}",
     evaluating: "Evaluating…", served: "Served as {model}", lossRange: "loss {min}–{max}",
@@ -28,7 +29,8 @@ addLabels({
     trainRank: "LoRA 秩", trainBatch: "批大小", trainGo: "开始训练", trainRuns: "训练记录",
     trainNone: "还没有训练。", trainRun: "训练", trainLoss: "训练损失", evalLoss: "验证损失",
     lossChart: "损失曲线", evalChart: "指标：基础模型与适配器", pause: "暂停", resume: "继续",
-    cancel: "取消", evaluate: "评估", evalHeading: "基础模型与适配器对比", metric: "指标", base: "基础模型",
+    cancel: "取消", evaluate: "评估", remove: "删除", confirmRemove: "删除训练 {id} 及其适配器？",
+    evalHeading: "基础模型与适配器对比", metric: "指标", base: "基础模型",
     adapter: "适配器", started: "已开始 {id}，共 {pairs} 个问答对。", trainFailed: "{detail}",
     runFacts: "第 {step}/{total} 步 · 第 {epoch} 轮 · 损失 {loss} · 验证损失 {eval} · {speed} 词元/秒 · 剩余 {eta}",
     evaluating: "评估中……", served: "已作为 {model} 提供", lossRange: "损失 {min}–{max}",
@@ -136,10 +138,12 @@ function showRun(run) {
     eta: run.eta_s === null || run.eta_s === undefined ? "–" : `${Math.round(run.eta_s)} s` });
   if (run.evaluating) $("#run-facts").append(" · ", t("evaluating"));
   if (run.status === "done") $("#run-facts").append(" · ", t("served", { model: `${run.model}+${run.id}` }));
+  if (run.error) $("#run-facts").append(el("span", { className: "error", "data-testid": "run-error" }, ` · ${run.error}`));
   $("#run-pause").disabled = run.status !== "running";
   $("#run-cancel").disabled = !["running", "paused", "interrupted", "failed"].includes(run.status);
   $("#run-resume").disabled = !["paused", "interrupted", "failed"].includes(run.status);
   $("#run-eval").disabled = run.status !== "done" || run.evaluating;
+  $("#run-delete").disabled = run.status === "running" || run.evaluating;
   drawLoss(run);
   drawEval(run.results);
 }
@@ -185,6 +189,17 @@ $("#run-pause").addEventListener("click", () => act("pause"));
 $("#run-resume").addEventListener("click", () => act("resume"));
 $("#run-cancel").addEventListener("click", () => act("cancel"));
 $("#run-eval").addEventListener("click", () => act("eval", { limit: 50, max_tokens: 64 }));
+$("#run-delete").addEventListener("click", async () => {
+  if (!window.confirm(t("confirmRemove", { id: selected }))) return;
+  try {
+    await request("DELETE", `/api/train/runs/${encodeURIComponent(selected)}`);
+    selected = null;
+    $("#run-pane").hidden = true;
+  } catch (error) {
+    status("trainFailed", { detail: error.message }, true);
+  }
+  await refresh();
+});
 
 initLanguage($("#lang-toggle"));
 await refresh();

@@ -64,6 +64,10 @@ def test_start_watch_the_loss_chart_move_and_cancel(page):
     wait_until(lambda: page.get_attribute("#run-pane", "data-status") == "cancelled", 60)
     assert page.locator("#run-list [data-testid=run-status]").first.text_content() == "cancelled"
     assert page.is_disabled("#run-pause") and page.is_disabled("#run-cancel")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#run-delete")
+    page.wait_for_selector("#run-pane[hidden]")
+    assert page.locator("#run-list .card").count() == 0
 
 
 def test_a_finished_run_is_evaluated_with_a_chart(page):

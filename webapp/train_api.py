@@ -94,6 +94,14 @@ def get_run(run_id: str):
     return jsonify(shaped(runner().get(run_id), results=True))
 
 
+@bp.delete(RUN_PATH)
+@endpoint("Delete a run that is not training: its folder and its served adapter", responses={204: None},
+          tags=("train",))
+def delete_run(run_id: str):
+    runner().delete(run_id)
+    return "", 204
+
+
 @bp.post(RUN_PATH + "/pause")
 @endpoint("Pause a running run at a checkpoint (resume continues it)", body=NoBody, responses={200: RUN_SCHEMA},
           tags=("train",))

@@ -166,3 +166,44 @@ def test_each_exported_format_reads_back_as_the_same_examples(tmp_path):
         assert all(p["question"] in e.prompt for e, p in zip(examples, pairs)), name
         if name in ("alpaca", "sharegpt", "openai", "explain"):
             assert all(e.messages[0] == {"role": "system", "content": "答题"} for e in examples), name
+
+
+def test_an_unmerged_adapter_runs_in_the_engines_batches(run, tiny_model_path):
+    """The CUDA 4/8-bit path keeps the adapter as a peft layer; the engine batches it like any causal LM."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from llms.adapters import apply_adapter
+    from llms.chatglm import ChatGLMLLM
+    from llms.engine import GenerationEngine
+    from llms.loading import LoadedModel
+
+    out, _ = run
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_path, dtype=torch.float32).eval()
+    peft_model = apply_adapter(base, "chatglm", str(out / "adapter"), merge=False)
+    assert type(peft_model).__name__ == "PeftModelForCausalLM"
+    loaded = LoadedModel(AutoTokenizer.from_pretrained(tiny_model_path), peft_model, "cpu", 4096)
+    model = ChatGLMLLM("unmerged", local(tiny_model_path))
+    model._loaded, model._engine = loaded, GenerationEngine(loaded, max_batch_size=8)
+    pairs = cmrc_pairs()[:8]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda p: model.request_llm([{"role": "user", "content": p["question"]}],
+                                                            temperature=0, max_tokens=24), pairs))
+    assert sum(a == p["answer"] for a, p in zip(answers, pairs)) >= 7
+
+
+def test_terminal_dialogue_serves_an_adapter(run, tiny_model_path, tmp_path):
+    out, _ = run
+    config = tmp_path / "cfg.json"
+    config.write_text(json.dumps({"models": {"chatglm": local(tiny_model_path).model_dump()}}))
+    pair = cmrc_pairs()[0]
+    result = subprocess.run([sys.executable, "-m", "llms.chatglm", "--config", str(config), "--adapter",
+                             str(out / "adapter"), "--temperature", "0", "--max_tokens", "24", "--prompt", "chatglm_zh"],
+                            input=pair["question"] + "\n", capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip(), result.stderr  # the preset system prompt changes the reply
+    bad = subprocess.run([sys.executable, "-m", "llms.chatglm", "--config", str(config), "--adapter",
+                          str(tmp_path / "missing")], input="hi\n", capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert bad.returncode == 1 and "adapter_path" in bad.stderr

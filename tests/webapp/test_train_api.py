@@ -67,6 +67,9 @@ def test_train_serve_and_evaluate(client, asked):
     results = evaluated["results"]
     assert results["examples"] == 3 and set(results["models"]) == {"base", "adapter"}
     assert set(results["models"]["adapter"]) == {"exact_match", "token_f1", "rouge_l", "bleu_4", "grounded"}
+    assert client.delete(f"/api/train/runs/{run['id']}").status_code == 204
+    assert model_id not in [m["id"] for m in client.get("/v1/models").get_json()["data"]]
+    assert client.get(f"/api/train/runs/{run['id']}").status_code == 404
 
 
 def test_pause_restart_resume_and_cancel(client, tmp_path, tiny_model_path):
@@ -74,6 +77,7 @@ def test_pause_restart_resume_and_cancel(client, tmp_path, tiny_model_path):
                                                                                        "save_every": 5}}).get_json()
     wait_until(lambda: client.get(f"/api/train/runs/{run['id']}").get_json()["step"] >= 3, 120)
     assert client.post("/api/train/runs", json={"model": "chatglm"}).status_code == 409  # one at a time
+    assert client.delete(f"/api/train/runs/{run['id']}").status_code == 409
     paused = client.post(f"/api/train/runs/{run['id']}/pause", json={}).get_json()
     assert paused["status"] == "paused" and 3 <= paused["step"] < 400
     assert (tmp_path / "runs" / run["id"] / "checkpoints" / f"step-{paused['step']:07d}").is_dir()
