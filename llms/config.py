@@ -64,7 +64,7 @@ class LocalModelConfig(_Strict):
                                                 "max_tokens of each is reserved at admission); null: from free memory.")
     prefill_chunk: int = Field(
         512, ge=16, le=8192, description="Most prompt tokens prefilled in one engine step; while other requests "
-                                         "decode, a step takes fewer, so their next token waits about 3 steps.")
+                                         "decode, a step takes fewer, so their next token waits about 2 steps.")
     language: Literal["zh", "en"] | None = Field(None, description="Force the preset language.")
 
 
