@@ -146,8 +146,8 @@ function renderDetail() {
   }
   const edit = label(el("button", { type: "button", className: "ghost small" }), "rvEdit");
   edit.addEventListener("click", startEdit);
-  box.replaceChildren(head, field("question", pair.question), field("answer", pair.answer), facts, why, dups,
-    el("div", { className: "row" }, edit, sourceButton), source);
+  box.replaceChildren(...[head, field("question", pair.question), field("answer", pair.answer), facts, why, dups,
+    el("div", { className: "row" }, edit, sourceButton), source].filter(Boolean)); // replaceChildren writes null as text
 }
 
 /** One pair this one duplicates: its id and similarity; a click shows its question beside it. */
