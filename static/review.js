@@ -72,7 +72,7 @@ function row(pair, index) {
   const side = el("span", { className: "side" }, badge(pair),
     label(el("span", { className: `st ${pair.status}`, "data-testid": "status" }), `st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`),
     pair.score !== null ? label(el("span"), "rvScoreOf", { value: pair.score }) : null,
-    pair.duplicate_of.length ? el("span", { className: "badge bad", title: t("rvDupOf") }, "dup") : null);
+    pair.duplicate_of.length ? label(el("span", { className: "badge bad", title: t("rvDupOf") }), "rvDup") : null);
   const node = el("li", { className: `rv-row${index === view.current ? " current" : ""}`, "data-id": pair.id,
     "data-testid": "rv-row" }, box,
   el("span", {}, el("div", { className: "q" }, pair.question), el("div", { className: "a" }, pair.answer)), side);
@@ -122,8 +122,8 @@ function renderDetail() {
   const sourceButton = label(el("button", { type: "button", className: "ghost small", "data-testid": "show-source" }), "rvSource");
   const source = el("div", { className: "source", "data-testid": "source", hidden: true });
   sourceButton.addEventListener("click", () => showSource(pair, source, sourceButton));
-  const head = el("div", { className: "row wrap" }, badge(pair), el("span", { className: `st ${pair.status}` },
-    t(`st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`)), el("span", { className: "hint" }, `#${pair.id}`));
+  const head = el("div", { className: "row wrap" }, badge(pair), label(el("span", { className: `st ${pair.status}` }),
+    `st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`), el("span", { className: "hint" }, `#${pair.id}`));
   if (view.editing) {
     const q = el("textarea", { id: "edit-q", "data-testid": "edit-question", maxLength: 20000 });
     const a = el("textarea", { id: "edit-a", "data-testid": "edit-answer", maxLength: 20000 });
@@ -146,8 +146,8 @@ function renderDetail() {
   }
   const edit = label(el("button", { type: "button", className: "ghost small" }), "rvEdit");
   edit.addEventListener("click", startEdit);
-  box.replaceChildren(head, field("question", pair.question), field("answer", pair.answer), facts, why, dups,
-    el("div", { className: "row" }, edit, sourceButton), source);
+  box.replaceChildren(...[head, field("question", pair.question), field("answer", pair.answer), facts, why, dups,
+    el("div", { className: "row" }, edit, sourceButton), source].filter(Boolean)); // replaceChildren writes null as text
 }
 
 /** One pair this one duplicates: its id and similarity; a click shows its question beside it. */

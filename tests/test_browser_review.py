@@ -92,6 +92,7 @@ def test_review_filter_edit_keyboard_and_export(page, live, openai_stub):
     wait_until(lambda: page.locator("#rv-detail .badge").first.text_content() == "grounded")
     page.click("[data-testid=show-source]")
     assert "Atlantic Ocean" in page.text_content("[data-testid=evidence]")
+    assert "null" not in page.text_content("#rv-detail")
 
     # each pair shows the ones it duplicates; a click shows their question
     page.select_option("[data-testid=f-status]", "")
