@@ -24,7 +24,7 @@ from webapp import create_app
 class OneAtATimeEngine:
     """GenerationEngine's interface; requests run one after another (no queue limit)."""
 
-    def __init__(self, loaded: LoadedModel, max_batch_size: int = 8, max_queue: int = 32):
+    def __init__(self, loaded: LoadedModel, max_batch_size: int = 8, max_queue: int = 32, **_engine_settings):
         self.loaded = loaded
         self._lock = threading.Lock()
 

@@ -39,6 +39,8 @@ class Response:
     model: "RemoteLLMs"
     messages: list[Message]
     options: GenerationOptions
+    #: False: the backend may fetch the reply in one piece (no token events to parse); it still iterates once
+    stream: bool = True
     finish_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
     _chunks: list[str] = field(default_factory=list)
@@ -119,9 +121,10 @@ class RemoteLLMs(ABC):
         return GenerationOptions.build(**merged)
 
     # -- calls -----------------------------------------------------------------------
-    def respond(self, messages: list[Message], **options) -> Response:
-        """A lazy reply: nothing runs until it is iterated or its text() is read."""
-        return Response(self, messages, self.options(**options))
+    def respond(self, messages: list[Message], *, stream: bool = True, **options) -> Response:
+        """A lazy reply: nothing runs until it is iterated or its text() is read. `stream=False` lets a
+        remote backend ask for the whole reply at once (background jobs, which show no tokens)."""
+        return Response(self, messages, self.options(**options), stream=stream)
 
     def request_llm(self, messages: list[Message], **options) -> str:
         """The whole reply text."""

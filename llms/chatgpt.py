@@ -66,12 +66,15 @@ class ChatGPTLLM(RemoteLLMs):
 
     def _generate(self, messages: list[Message], options: GenerationOptions, response: Response) -> Iterator[str]:
         params = dict(model=self.settings.model, messages=messages, max_tokens=options.max_tokens,
-                      temperature=options.temperature, top_p=options.top_p, stream=True,
-                      stream_options={"include_usage": True})
+                      temperature=options.temperature, top_p=options.top_p)
         if options.stop:
             params["stop"] = options.stop
         if options.seed is not None:
             params["seed"] = options.seed
+        if not response.stream:
+            yield from self._whole(params, response)
+            return
+        params.update(stream=True, stream_options={"include_usage": True})
         try:
             stream = self.client.chat.completions.create(**params)
             try:
@@ -90,6 +93,20 @@ class ChatGPTLLM(RemoteLLMs):
                 stream.close()
         except openai.OpenAIError as exc:
             raise self._translate(exc) from None
+
+    def _whole(self, params: dict, response: Response) -> Iterator[str]:
+        """The reply in one piece: one JSON body to parse instead of an event per token."""
+        try:
+            completion = self.client.chat.completions.create(**params)
+        except openai.OpenAIError as exc:
+            raise self._translate(exc) from None
+        if completion.usage:
+            response.usage.prompt_tokens = completion.usage.prompt_tokens or 0
+            response.usage.completion_tokens = completion.usage.completion_tokens or 0
+        choice = completion.choices[0] if completion.choices else None
+        response.finish_reason = choice.finish_reason if choice else None
+        if choice and choice.message and choice.message.content:
+            yield choice.message.content
 
     def _translate(self, exc: openai.OpenAIError) -> errors.LLMError:
         """An SDK error as the project's type, saying what to fix; the key is never shown."""

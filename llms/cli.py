@@ -28,6 +28,9 @@ def parse_args(argv, backend: str, default_model_id: str) -> argparse.Namespace:
     parser.add_argument("--model", default=None,
                         help=f"model id from the config (default: {default_model_id!r}, "
                              f"else the first {backend} model)")
+    parser.add_argument("--adapter", default=None,
+                        help="a LoRA adapter folder (python -m llms.finetune) served on top of the local model "
+                             "as model id MODEL+FOLDERNAME")
     parser.add_argument("--max_tokens", type=int, default=None, help="most tokens per reply")
     parser.add_argument("--temperature", type=float, default=None, help="0 = greedy")
     parser.add_argument("--prompt", default=None,
@@ -63,7 +66,11 @@ def main(argv=None, *, backend: str, default_model_id: str) -> int:
     args = parse_args(argv, backend, default_model_id)
     try:
         config = load_config(args.config)
-        model = Registry(config).get(pick_model_id(config, backend, args.model, default_model_id))
+        registry = Registry(config)
+        model_id = pick_model_id(config, backend, args.model, default_model_id)
+        if args.adapter:
+            model_id = registry.add_adapter(model_id, Path(args.adapter).name, args.adapter)
+        model = registry.get(model_id)
         system_prompt = read_prompt(args.prompt)
         model.options(max_tokens=args.max_tokens, temperature=args.temperature)  # validate early
     except LLMError as exc:

@@ -52,12 +52,22 @@ class LocalModelConfig(_Strict):
     name: str | None = Field(None, description="Display name in the page.")
     model_path: str = Field(DEFAULT_LOCAL_MODEL, description="Local folder or hub id.")
     quantize: Literal[4, 8] | None = Field(None, description="Weight quantization: 4, 8 or null.")
-    dtype: Literal["bfloat16", "float32"] = Field(
-        "bfloat16", description="Weights and compute without quantization; float32 is exact but twice the memory.")
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
+        "auto", description="Weights and compute without quantization. auto: bfloat16 where the CPU computes it "
+                            "natively (AVX512_BF16 or AMX), else float32; on CUDA bfloat16 where supported, else float16.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to run the model.")
     trust_remote_code: bool = Field(False, description="Run modeling code shipped with the checkpoint.")
+    adapter_path: str | None = Field(None, description="A LoRA adapter folder (peft, e.g. from python -m llms.finetune) "
+                                     "applied to model_path; the pair is served under this model id.")
     max_batch_size: int = Field(8, ge=1, le=64, description="Most requests decoded together.")
     max_queue: int = Field(32, ge=0, le=1024, description="Requests waiting beyond the batch; more get 503.")
+    kv_budget_tokens: int | None = Field(
+        None, ge=64, le=10_000_000, description="Tokens of KV cache the running requests may hold together (prompt + "
+                                                "max_tokens of each is reserved at admission); null: what half the free "
+                                                "memory holds, at most a full context per row.")
+    prefill_chunk: int = Field(
+        512, ge=16, le=8192, description="Most prompt tokens prefilled in one engine step; while other requests "
+                                         "decode, a step takes fewer, so their next token waits about 2 steps.")
     language: Literal["zh", "en"] | None = Field(None, description="Force the preset language.")
 
 

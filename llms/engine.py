@@ -1,16 +1,21 @@
 """The local generation engine: continuous batching of every caller of one in-process model.
 
-One worker thread owns the model. Each caller's request waits in a queue until a
-row of the batch is free; between decode steps the worker prefills the new
-arrivals together (left-padded) and merges their KV cache into the running
-batch, so requests join and leave while others are mid-reply. Every row samples
-with its own temperature, top_p and seeded `torch.Generator` (temperature 0:
-greedy), streams its text as soon as it decodes to whole characters, and leaves
-the batch the moment it hits an eos token, a stop string or max_tokens, or its
-Response is cancelled. Past `max_batch_size` running and `max_queue` waiting
-requests, `generate` raises ServerBusyError (503 with Retry-After on the web).
-It drives the model's forward with a transformers DynamicCache (llms/kv_cache.py), so it serves
-full-attention models that transformers implements (GLM-4 and its kin).
+One worker thread owns the model. Each step is one forward over the new tokens
+of every running request packed side by side (llms/ragged.py): one token for
+each request that is decoding, plus up to `prefill_chunk` prompt tokens of the
+requests still being prefilled, so a long prompt is fed a chunk per step between
+the others' tokens instead of stalling them. Each request keeps its own KV cache
+(llms/kv_cache.RowKV), so memory follows the tokens held, with no padding to the
+longest prompt. A request waits in a queue until a row is free (`max_batch_size`)
+and its prompt plus max_tokens fits the KV budget (`kv_budget_tokens`, by
+default half the free memory); past `max_queue` waiting, `generate` raises
+ServerBusyError (503 with Retry-After on the web). If a step fails, its parts
+are retried apart, so a prompt that cannot be prefilled fails only its request.
+Every row samples with its own temperature, top_p and seeded `torch.Generator`
+(temperature 0: greedy), streams its text as soon as it decodes to whole
+characters, and leaves the moment it hits an eos token, a stop string or
+max_tokens, or its Response is cancelled; a cancelled request still queued
+frees its place at once.
 
 transformers' own continuous batching (`init_continuous_batching`) runs on CPU
 but is not used: it samples the whole batch with one do_sample and one global
@@ -22,180 +27,49 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
+from itertools import accumulate
 
 import torch
-import torch.nn.functional as F
-from transformers import DynamicCache, LogitsProcessorList, TemperatureLogitsWarper, TopPLogitsWarper
 
+from llms import ragged
 from llms.base import Response
-from llms.errors import ServerBusyError
-from llms.kv_cache import growing_cache
+from llms.engine_request import _Request
+from llms.errors import ContextLengthError, ServerBusyError
+from llms.kv_cache import kv_bytes_per_token
 from llms.loading import LoadedModel
 from llms.options import GenerationOptions
 
+__all__ = ["GenerationEngine", "_Request", "default_kv_budget"]
+
 _END = object()  # the last item of a request's queue of text pieces
-
-
-class _Request:
-    """One caller's reply: sampling settings, tokens so far, and the text not yet sent."""
-
-    def __init__(self, prompt_ids: list[int], options: GenerationOptions, response: Response, tokenizer):
-        self.prompt_ids = prompt_ids
-        self.options = options
-        self.response = response
-        self.tokenizer = tokenizer
-        self.pieces: queue.SimpleQueue = queue.SimpleQueue()
-        self.greedy = options.temperature == 0
-        self.warpers = LogitsProcessorList() if self.greedy else LogitsProcessorList(
-            [TemperatureLogitsWarper(options.temperature)]
-            + ([TopPLogitsWarper(options.top_p)] if options.top_p < 1 else []))
-        self.generator = torch.Generator()
-        if options.seed is None:
-            self.generator.seed()
-        else:
-            self.generator.manual_seed(options.seed)
-        self.generated = 0  # tokens sampled, eos included
-        self.token_ids: list[int] = []  # the reply's tokens, eos excluded
-        self.text = ""  # the reply decoded so far
-        self.sent = 0  # characters of `text` already handed to the caller
-        self.prefix_offset = self.read_offset = 0  # incremental detokenization window
-        self.finished = False
-
-    def sample(self, logits: torch.Tensor) -> int:
-        """A token drawn from this row's float32 logits with its own settings and generator."""
-        scores = self.warpers(None, logits[None])
-        return int(torch.multinomial(scores.softmax(-1), 1, generator=self.generator))
-
-    def accept(self, token: int, eos: set[int]) -> None:
-        """Record a generated token and send the text it completes; finish the reply if it is over."""
-        self.generated += 1
-        if token not in eos:  # an eos token ends the reply and is no part of its text
-            self.token_ids.append(token)
-        over = token in eos or self.generated >= self.options.max_tokens
-        self.text += self._decode_new(flush=over)
-        stops = self.options.stop
-        hits = [i for i in (self.text.find(s, self.sent) for s in stops) if i >= 0]
-        if hits:
-            self.text = self.text[:min(hits)]
-            self.finish("stop")
-        elif over:
-            self.finish("stop" if token in eos else "length")
-        else:  # hold back a tail that may be the start of a stop string
-            held = max((k for s in stops for k in range(1, len(s)) if self.text.endswith(s[:k])), default=0)
-            self._send(len(self.text) - held)
-
-    def _decode_new(self, flush: bool) -> str:
-        """Text the newest tokens add; "" while they end inside a multi-byte character, unless flushing."""
-        decode = self.tokenizer.decode
-        before = decode(self.token_ids[self.prefix_offset:self.read_offset], skip_special_tokens=True)
-        after = decode(self.token_ids[self.prefix_offset:], skip_special_tokens=True)
-        if not flush and (len(after) <= len(before) or after.endswith("\ufffd")):
-            return ""
-        self.prefix_offset, self.read_offset = self.read_offset, len(self.token_ids)
-        return after[len(before):]
-
-    def finish(self, reason: str | None) -> None:
-        """End the reply: send the rest of its text (unless cancelled), record finish reason and usage."""
-        if reason:
-            self._send(len(self.text))
-        self.response.finish_reason = reason
-        self.response.usage.prompt_tokens = len(self.prompt_ids)
-        self.response.usage.completion_tokens = self.generated
-        self.finished = True
-
-    def _send(self, upto: int) -> None:
-        if upto > self.sent:
-            self.pieces.put(self.text[self.sent:upto])
-            self.sent = upto
-
-
-class _Batch:
-    """The rows being decoded together: their KV cache, attention mask and next positions."""
-
-    def __init__(self, loaded: LoadedModel, eos: set[int]):
-        self.model = loaded.model
-        self.device = loaded.device
-        self.pad_id = loaded.tokenizer.pad_token_id or 0
-        self.eos = eos
-        self.rows: list[_Request] = []
-        self.cache: DynamicCache | None = None
-        self.mask: torch.Tensor | None = None  # [rows, cache length], 0 on left padding
-        self.positions: torch.Tensor | None = None  # [rows], position of each row's next token
-
-    def admit(self, new: list[_Request]) -> None:
-        """Prefill the new requests together, sample their first tokens, merge them into the batch."""
-        width = max(len(r.prompt_ids) for r in new)
-        ids = torch.tensor([[self.pad_id] * (width - len(r.prompt_ids)) + r.prompt_ids for r in new])
-        mask = torch.tensor([[0] * (width - len(r.prompt_ids)) + [1] * len(r.prompt_ids) for r in new])
-        cache = growing_cache(self.model.config)
-        logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
-                            position_ids=(mask.cumsum(-1) - 1).clamp(min=0).to(self.device),
-                            past_key_values=cache, use_cache=True, logits_to_keep=1).logits[:, -1]
-        positions = torch.tensor([len(r.prompt_ids) for r in new], device=self.device)
-        if self.cache is None:
-            self.cache, self.mask, self.positions = cache, mask.to(self.device), positions
-        else:
-            self.mask = _merge(self.cache, self.mask, cache, mask.to(self.device))
-            self.positions = torch.cat([self.positions, positions])
-        self.rows += new
-        self._sample(logits.float(), new)
-
-    def step(self) -> None:
-        """One decode step: every row feeds its last token and samples the next."""
-        ids = torch.tensor([[r.token_ids[-1]] for r in self.rows], device=self.device)
-        self.mask = F.pad(self.mask, (0, 1), value=1)
-        logits = self.model(input_ids=ids, attention_mask=self.mask, position_ids=self.positions[:, None],
-                            past_key_values=self.cache, use_cache=True).logits[:, -1]
-        self.positions += 1
-        self._sample(logits.float(), self.rows)
-
-    def _sample(self, logits: torch.Tensor, rows: list[_Request]) -> None:
-        greedy = logits.argmax(-1).tolist()
-        for i, row in enumerate(rows):
-            row.accept(greedy[i] if row.greedy else row.sample(logits[i]), self.eos)
-
-    def remove_finished(self) -> list[_Request]:
-        """Take out the rows that are finished or cancelled, then the left padding no remaining row needs."""
-        for row in self.rows:
-            if row.response.cancelled and not row.finished:
-                row.finish(None)
-        done = [row for row in self.rows if row.finished]
-        if not done:
-            return []
-        keep = [i for i, row in enumerate(self.rows) if not row.finished]
-        if not keep:
-            return self.clear()
-        self.rows = [self.rows[i] for i in keep]
-        index = torch.tensor(keep, device=self.device)
-        self.cache.batch_select_indices(index)
-        self.mask, self.positions = self.mask[index], self.positions[index]
-        unused = int(self.mask.any(0).int().argmax())
-        if unused:
-            for layer in self.cache.layers:
-                layer.keys, layer.values = layer.keys[..., unused:, :], layer.values[..., unused:, :]
-            self.mask = self.mask[:, unused:]
-        return done
-
-    def clear(self) -> list[_Request]:
-        """Empty the batch; its rows."""
-        rows, self.rows = self.rows, []
-        self.cache = self.mask = self.positions = None
-        return rows
+STALL = 1.0  # while requests decode, a step's prompt chunk may add about this many decode steps' time
+MIN_CHUNK = 16  # prompt tokens a step takes at least (while the timings are unknown, exactly)
+_QUEUED_POLL = 0.05  # seconds between a queued request's looks at whether its caller has cancelled it
 
 
 class GenerationEngine:
     """Generates for every caller of one loaded model, batching those that overlap."""
 
-    def __init__(self, loaded: LoadedModel, max_batch_size: int = 8, max_queue: int = 32):
+    def __init__(self, loaded: LoadedModel, max_batch_size: int = 8, max_queue: int = 32,
+                 kv_budget_tokens: int | None = None, prefill_chunk: int = 512):
         self.loaded = loaded
         self.max_batch_size = max_batch_size
         self.max_queue = max_queue
+        self.kv_budget = kv_budget_tokens or default_kv_budget(loaded, max_batch_size)
+        self.prefill_chunk = prefill_chunk
+        self._decode_s: float | None = None  # moving average of a decode-only step's seconds
+        self._token_s: float | None = None  # moving average of the seconds one prompt token adds to a step
         eos = loaded.model.generation_config.eos_token_id
         self.eos = set(eos if isinstance(eos, list) else [eos]) - {None}
+        self._layers = loaded.model.config.num_hidden_layers
+        ragged.enable(loaded.model)
         self._lock = threading.Lock()
         self._waiting: deque[_Request] = deque()
+        self._running: list[_Request] = []
+        self._reserved = 0  # KV tokens the running requests may come to hold
         self._pending = 0  # requests waiting or running
         self._worker: threading.Thread | None = None
 
@@ -204,16 +78,29 @@ class GenerationEngine:
         """How many requests are waiting or being generated."""
         return self._pending
 
+    def kv_bytes(self) -> int:
+        """Bytes the running requests' KV caches take now."""
+        return sum(request.kv.nbytes() for request in list(self._running))
+
     def generate(self, prompt_ids: list[int], options: GenerationOptions, response: Response) -> Iterator[str]:
         """Stream the reply's text; sets response.usage and response.finish_reason at the end.
 
         Closing the iterator early cancels the request and returns once its row is free.
         """
-        request = _Request(prompt_ids, options, response, self.loaded.tokenizer)
+        request = _Request(prompt_ids, options, response, self.loaded.tokenizer, self._layers)
         self._submit(request)
         ended = False
         try:
-            while (item := request.pieces.get()) is not _END:
+            while True:
+                try:  # while queued, look every _QUEUED_POLL s for a cancel (a client gone before its first byte)
+                    item = request.pieces.get(timeout=None if request.admitted else _QUEUED_POLL)
+                except queue.Empty:
+                    if request.response.cancelled and self._drop_queued(request):
+                        ended = True
+                        return
+                    continue
+                if item is _END:
+                    break
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -221,10 +108,16 @@ class GenerationEngine:
         finally:
             if not ended:
                 response.cancel()
-                while request.pieces.get() is not _END:
-                    pass
+                if not self._drop_queued(request):
+                    while request.pieces.get() is not _END:
+                        pass
 
     def _submit(self, request: _Request) -> None:
+        if request.reserved > self.kv_budget:
+            raise ContextLengthError(
+                f"The prompt ({len(request.prompt_ids)} tokens) plus max_tokens ({request.options.max_tokens}) "
+                f"needs more KV cache than this model's budget of {self.kv_budget} tokens (kv_budget_tokens). "
+                "Shorten the text or lower max_tokens.", param="max_tokens")
         with self._lock:
             if self._pending >= self.max_batch_size + self.max_queue:
                 raise ServerBusyError(f"The local model is busy: {self.max_batch_size} requests are being answered "
@@ -235,52 +128,156 @@ class GenerationEngine:
                 self._worker = threading.Thread(target=self._run, name="generation-engine", daemon=True)
                 self._worker.start()
 
+    def _drop_queued(self, request: _Request) -> bool:
+        """Take a cancelled request out of the queue at once, if it is still there."""
+        with self._lock:
+            if request not in self._waiting:
+                return False
+            self._waiting.remove(request)
+            self._pending -= 1
+        request.finish(None)
+        return True
+
     def _run(self) -> None:
-        """The worker: admit, decode, release; it exits when nothing is left and `_submit` starts another."""
-        batch = _Batch(self.loaded, self.eos)
+        """The worker: admit, step, release; it exits when nothing is left and `_submit` starts another."""
         while True:
             with self._lock:
-                gone = [r for r in self._waiting if r.response.cancelled]
-                for request in gone:
-                    self._waiting.remove(request)
-                    request.finish(None)
-                new = [self._waiting.popleft()
-                       for _ in range(min(len(self._waiting), self.max_batch_size - len(batch.rows)))]
-                if not (new or batch.rows or gone):
+                while self._waiting and len(self._running) < self.max_batch_size \
+                        and self._reserved + self._waiting[0].reserved <= self.kv_budget:
+                    request = self._waiting.popleft()
+                    request.admitted = True
+                    self._running.append(request)
+                    self._reserved += request.reserved
+                if not self._running:
                     self._worker = None
                     return
-            try:
+            for request in self._running:
+                if request.response.cancelled and not request.finished:
+                    request.finish(None)
+            parts = self._plan([r for r in self._running if not r.finished])
+            if parts:
+                prompt_tokens = sum(len(tokens) for request, tokens in parts if request.prefilling)
+                decoding = any(not request.prefilling for request, _ in parts)
+                started = time.perf_counter()
                 with torch.no_grad():  # not inference_mode: optimum-quanto's int4 matmul fails under it
-                    if new:
-                        batch.admit(new)
-                    elif batch.rows:
-                        batch.step()
-                done = batch.remove_finished()
-            except Exception as exc:  # handed to every caller in the batch
-                running = batch.clear()
-                done = running + [r for r in new if r not in running]
-                for request in done:
-                    request.pieces.put(exc)
-            self._release(gone + done)
+                    self._step_isolated(parts)
+                self._pace(prompt_tokens, decoding, time.perf_counter() - started)
+            self._release([r for r in self._running if r.finished])
+
+    def _plan(self, running: list[_Request]) -> list[tuple[_Request, list[int]]]:
+        """This step's tokens: each decoding request's last token, then prompt chunks up to `_prefill_room`."""
+        parts = [(r, [r.last]) for r in running if not r.prefilling]
+        room = self._prefill_room(decoding=bool(parts))
+        for request in running:
+            if request.prefilling and room > 0:
+                chunk = request.prompt_ids[request.fed:request.fed + room]
+                parts.append((request, chunk))
+                room -= len(chunk)
+        return parts
+
+    def _prefill_room(self, decoding: bool) -> int:
+        """Prompt tokens this step may take: `prefill_chunk` when no request is decoding; else as many as add
+        about STALL times a decode step's time (measured as the engine runs), so a step that carries a chunk of
+        someone's prompt lasts about 1 + STALL decode steps for those waiting on their next token."""
+        if not decoding:
+            return self.prefill_chunk
+        floor = min(MIN_CHUNK, self.prefill_chunk)
+        if self._decode_s is None or not self._token_s:
+            return floor
+        return max(floor, min(self.prefill_chunk, int(STALL * self._decode_s / self._token_s)))
+
+    def _pace(self, prompt_tokens: int, decoding: bool, seconds: float) -> None:
+        """Update the moving averages of a decode step's time and of the time one prompt token adds."""
+        if not prompt_tokens:
+            self._decode_s = _average(self._decode_s, seconds)
+        elif not decoding:
+            self._token_s = _average(self._token_s, seconds / prompt_tokens)
+        elif self._decode_s is not None:
+            self._token_s = _average(self._token_s, max(seconds - self._decode_s, 0.0) / prompt_tokens)
+
+    def _step_isolated(self, parts: list[tuple[_Request, list[int]]]) -> None:
+        """Run one step; if it fails, run the decoding rows together and each prefill alone, failing only
+        the requests whose own part fails."""
+        try:
+            self._step(parts)
+            return
+        except Exception as exc:  # noqa: BLE001 - handed to the requests it belongs to
+            if len(parts) == 1:
+                self._fail([parts[0][0]], exc)
+                return
+        decoding = [p for p in parts if not p[0].prefilling]
+        groups = ([decoding] if decoding else []) + [[p] for p in parts if p[0].prefilling]
+        for group in groups:
+            try:
+                self._step(group)
+            except Exception as exc:  # noqa: BLE001
+                self._fail([request for request, _ in group], exc)
+
+    def _step(self, parts: list[tuple[_Request, list[int]]]) -> None:
+        """One forward over the parts; then commit their KV, and sample for each row whose prompt is all in."""
+        device = self.loaded.device
+        ids = torch.tensor([[t for _, tokens in parts for t in tokens]], device=device)
+        positions = torch.tensor([[r.kv.length + i for r, tokens in parts for i in range(len(tokens))]],
+                                 device=device)
+        ends = list(accumulate(len(tokens) for _, tokens in parts))
+        sampling = [i for i, (r, tokens) in enumerate(parts) if r.fed + len(tokens) >= len(r.prompt_ids)]
+        keep = torch.tensor([ends[i] - 1 for i in sampling], dtype=torch.long, device=device)
+        segments = [ragged.Segment(r.kv, len(tokens)) for r, tokens in parts]
+        logits = ragged.forward(self.loaded.model, ids, positions, segments, keep).float()
+        for request, tokens in parts:
+            request.kv.commit(len(tokens))
+            if request.prefilling:
+                request.fed += len(tokens)
+        greedy = logits.argmax(-1).tolist()
+        for row, i in enumerate(sampling):
+            request = parts[i][0]
+            request.accept(greedy[row] if request.greedy else request.sample(logits[row]), self.eos)
+
+    def _fail(self, requests: list[_Request], exc: BaseException) -> None:
+        for request in requests:
+            if not request.finished:
+                request.finish(None)
+                request.pieces.put(exc)
 
     def _release(self, requests: list[_Request]) -> None:
-        """Free the requests' places, then tell their callers they are over."""
+        """Free the requests' rows, KV and places, then tell their callers they are over."""
         if requests:
             with self._lock:
+                self._running = [r for r in self._running if not r.finished]
+                self._reserved -= sum(r.reserved for r in requests)
                 self._pending -= len(requests)
             for request in requests:
+                request.kv = None
                 request.pieces.put(_END)
 
 
-def _merge(cache: DynamicCache, mask: torch.Tensor, other: DynamicCache, other_mask: torch.Tensor) -> torch.Tensor:
-    """Append `other`'s rows to `cache`, left-padding the shorter to a common length; the merged mask."""
-    width = max(mask.shape[1], other_mask.shape[1])
-    for layer, extra in zip(cache.layers, other.layers):
-        layer.keys = torch.cat([_left_pad(layer.keys, width), _left_pad(extra.keys, width)])
-        layer.values = torch.cat([_left_pad(layer.values, width), _left_pad(extra.values, width)])
-    return torch.cat([F.pad(mask, (width - mask.shape[1], 0)), F.pad(other_mask, (width - other_mask.shape[1], 0))])
+def _average(current: float | None, sample: float, weight: float = 0.2) -> float:
+    return sample if current is None else (1 - weight) * current + weight * sample
 
 
-def _left_pad(states: torch.Tensor, width: int) -> torch.Tensor:
-    """Key or value states [rows, heads, length, dim] padded with zeros on the left to `width`."""
-    return F.pad(states, (0, 0, width - states.shape[-2], 0))
+def default_kv_budget(loaded: LoadedModel, max_batch_size: int) -> int:
+    """KV tokens that half the free memory holds (the GPU's on CUDA), at least one full context and at most
+    a full context for every row."""
+    model = loaded.model
+    element = torch.empty(0, dtype=getattr(model, "dtype", torch.float32)).element_size()  # the activations' dtype
+    per_token = kv_bytes_per_token(model.config, element)
+    if loaded.device.startswith("cuda"):
+        free = torch.cuda.mem_get_info()[0]
+    else:
+        free = _available_memory()
+    budget = int(free * 0.5) // per_token
+    return max(loaded.context_length, min(budget, loaded.context_length * max_batch_size))
+
+
+def _available_memory() -> int:
+    """Bytes of memory available to new allocations (Linux MemAvailable; free pages elsewhere)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")

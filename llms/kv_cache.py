@@ -1,4 +1,8 @@
-"""A transformers DynamicCache whose layers grow in blocks instead of by one torch.cat per token.
+"""KV caches: one request's own keys and values (`RowKV`, the engine's), and a block-growing DynamicCache.
+
+`RowKV` holds one request's keys and values for every layer, in buffers with at
+most ROW_GROWTH spare positions, so the KV memory of a batch follows the tokens
+its requests hold, not rows x the longest prompt (llms/ragged.py attends over it).
 
 DynamicLayer concatenates every new position onto its key and value tensors, so
 each decode step copies the whole cache of every layer (about 7% of a batch-8
@@ -75,6 +79,54 @@ def _appended(stored: tuple[torch.Tensor | None, int], new: torch.Tensor) -> tup
         room = grown
     room[..., length:end, :] = new
     return room, end
+
+
+ROW_GROWTH = 32  # spare positions a RowKV buffer gets when it grows
+
+
+class RowKV:
+    """One request's keys and values, [1, kv heads, positions, head dim] per layer; `length` positions are held.
+
+    `write` puts a step's new positions after the held ones (a step may fail, so they count only once
+    `commit` is called after the whole forward succeeded) and returns views of everything to attend to.
+    """
+
+    def __init__(self, layers: int):
+        self.keys: list[torch.Tensor | None] = [None] * layers
+        self.values: list[torch.Tensor | None] = [None] * layers
+        self.length = 0
+
+    def write(self, layer: int, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        end = self.length + keys.shape[-2]
+        self.keys[layer] = _room_for(self.keys[layer], self.length, end, keys)
+        self.values[layer] = _room_for(self.values[layer], self.length, end, values)
+        self.keys[layer][..., self.length:end, :] = keys
+        self.values[layer][..., self.length:end, :] = values
+        return self.keys[layer][..., :end, :], self.values[layer][..., :end, :]
+
+    def commit(self, count: int) -> None:
+        self.length += count
+
+    def nbytes(self) -> int:
+        """Bytes the buffers take, spare room included."""
+        return sum(t.numel() * t.element_size() for t in self.keys + self.values if t is not None)
+
+
+def _room_for(buffer: torch.Tensor | None, held: int, end: int, like: torch.Tensor) -> torch.Tensor:
+    """`buffer` if it has room for `end` positions, else a new one with ROW_GROWTH spare holding its first `held`."""
+    if buffer is not None and buffer.shape[-2] >= end:
+        return buffer
+    grown = like.new_empty((*like.shape[:-2], end + ROW_GROWTH, like.shape[-1]))
+    if buffer is not None and held:
+        grown[..., :held, :] = buffer[..., :held, :]
+    return grown
+
+
+def kv_bytes_per_token(config, element_size: int) -> int:
+    """Bytes of keys and values one token takes over all layers of a model with this config."""
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    kv_heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
+    return 2 * config.num_hidden_layers * kv_heads * head_dim * element_size
 
 
 def growing_cache(config) -> DynamicCache:

@@ -26,12 +26,105 @@ from llms.errors import ModelUnavailableError
 log = logging.getLogger(__name__)
 
 
+class TransientLoadError(ModelUnavailableError):
+    """Loading failed for a reason that may pass (the hub timed out or was unreachable): not remembered,
+    so the next request tries again. Every other ModelUnavailableError is permanent until restart."""
+
+
+# Exception classes (by name, anywhere in their MRO) of network failures that may pass: the standard library's,
+# requests', httpx's and huggingface_hub's (LocalEntryNotFoundError: not cached and the hub not reached).
+TRANSIENT_ERRORS = {"TimeoutError", "ConnectionError", "Timeout", "TimeoutException", "NetworkError",
+                    "RemoteProtocolError", "LocalEntryNotFoundError", "OverloadedError"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a load failure (or what caused it) is a network failure or a 429/5xx answer from the hub."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:  # offline on purpose: not cached stays not cached
+        return False
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if any(cls.__name__ in TRANSIENT_ERRORS for cls in type(exc).__mro__):
+            return True
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if isinstance(status, int) and (status == 429 or status >= 500):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 @dataclass
 class LoadedModel:
     tokenizer: object
     model: object
     device: str
     context_length: int
+    dtype: str = "float32"  # the unquantized compute dtype chosen (llms.loading.choose_dtype)
+    dtype_reason: str = ""
+
+
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo flags of CPUs whose bf16 matmuls are native
+
+
+def cpu_flags() -> set[str] | None:
+    """The CPU's feature flags from /proc/cpuinfo; None where it cannot be read (not Linux)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def choose_dtype(setting: str, device: str, flags: set[str] | None = None,
+                 cuda_bf16: bool | None = None) -> tuple[str, str]:
+    """The compute dtype for `setting` ("auto" or a dtype name) on `device`, and why, in a sentence.
+
+    On CPU, bf16 is chosen only where it is computed natively: elsewhere (AVX2, or AVX-512 without
+    AVX512_BF16 such as Ice Lake) oneDNN emulates it and a batch of 8 rows costs 3.5x one row where
+    float32 costs 1.3x (bench/README.md, "Choosing the dtype"). `flags` and `cuda_bf16` stand in for
+    the machine's in tests.
+    """
+    if setting != "auto":
+        return setting, f"dtype {setting} is set in the config"
+    if device == "cuda":
+        if cuda_bf16 is None:
+            import torch
+
+            cuda_bf16 = torch.cuda.is_bf16_supported()
+        if cuda_bf16:
+            return "bfloat16", "auto: this GPU computes bfloat16 natively"
+        return "float16", "auto: this GPU has no bfloat16 support, so float16"
+    if flags is None:
+        flags = cpu_flags()
+    if flags is None:  # no /proc/cpuinfo: ask torch, which reads CPUID itself
+        import torch
+
+        native = [name for name, check in (("avx512_bf16", torch.cpu._is_avx512_bf16_supported),
+                                           ("amx_bf16", torch.cpu._is_amx_tile_supported)) if check()]
+    else:
+        native = [flag for flag in NATIVE_BF16_FLAGS if flag in flags]
+    if native:
+        return "bfloat16", f"auto: this CPU computes bfloat16 natively ({', '.join(native)})"
+    return "float32", ("auto: this CPU has no native bfloat16 (no AVX512_BF16 or AMX), where bfloat16 is emulated "
+                       "and slower than float32")
+
+
+def plan_dtype(settings: LocalModelConfig, device: str, flags: set[str] | None = None,
+               cuda_bf16: bool | None = None) -> tuple[str, str]:
+    """The dtype a model with these settings computes in on `device` (quantization included), and why."""
+    if device == "cuda" and settings.quantize:
+        dtype, why = choose_dtype("auto" if settings.dtype == "float32" else settings.dtype, device, flags, cuda_bf16)
+        return dtype, f"bitsandbytes {settings.quantize}-bit weights computing in {dtype} ({why})"
+    if settings.quantize == 8:  # dynamic int8 needs float32 weights to start from
+        return "float32", "quantize 8: int8 weights (PyTorch dynamic int8) with float32 activations"
+    if settings.quantize == 4:
+        return "bfloat16", "quantize 4: int4 weights (optimum-quanto) with bfloat16 activations"
+    return choose_dtype(settings.dtype, device, flags, cuda_bf16)
 
 
 def resolve_device(wanted: str) -> str:
@@ -69,6 +162,10 @@ def check_files(model_id: str, settings: LocalModelConfig) -> str | None:
     if not (folder / "config.json").is_file():
         return (f"models.{model_id}.model_path {settings.model_path!r} has no config.json: "
                 "expected a transformers checkpoint folder (config.json, tokenizer files, *.safetensors).")
+    if settings.adapter_path:
+        from llms.adapters import check_adapter
+
+        return check_adapter(model_id, settings.adapter_path)
     return None
 
 
@@ -84,19 +181,18 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
     local = is_local_path(settings.model_path)
     path = str(Path(settings.model_path).expanduser()) if local else settings.model_path
     remote = settings.trust_remote_code
-    kwargs: dict = {"trust_remote_code": remote, "dtype": getattr(torch, settings.dtype)}
+    dtype, dtype_reason = plan_dtype(settings, device)
+    kwargs: dict = {"trust_remote_code": remote, "dtype": getattr(torch, dtype)}
     if device == "cuda":
         kwargs["device_map"] = "cuda"
         if settings.quantize:
             from transformers import BitsAndBytesConfig
 
-            kwargs["dtype"] = torch.bfloat16
             kwargs["quantization_config"] = BitsAndBytesConfig(
                 load_in_4bit=settings.quantize == 4, load_in_8bit=settings.quantize == 8,
-                bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
-    elif settings.quantize:  # dynamic int8 needs float32 weights; quanto computes in bf16
-        kwargs["dtype"] = {8: torch.float32, 4: torch.bfloat16}[settings.quantize]
-    log.info("loading %s from %s on %s (quantize=%s)", model_id, path, device, settings.quantize)
+                bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=getattr(torch, dtype))
+    log.info("loading %s from %s on %s (quantize=%s, %s: %s)", model_id, path, device, settings.quantize,
+             dtype, dtype_reason)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
@@ -107,6 +203,12 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
                 f"models.{model_id}.trust_remote_code to true and trust that code.") from None
         raise ModelUnavailableError(f"cannot load models.{model_id} from {path}: {exc}") from None
     except OSError as exc:
+        if not local and is_transient(exc):
+            raise TransientLoadError(
+                f"cannot load models.{model_id} from {path}: the Hugging Face hub did not answer "
+                f"({_first_line(exc).rstrip('.')}). This may pass: the next request tries again. To avoid the "
+                f"network, download it once (huggingface-cli download {settings.model_path}) or set "
+                f"models.{model_id}.model_path to a local checkpoint folder.") from None
         where = "this folder" if local else "the Hugging Face hub or its local cache"
         raise ModelUnavailableError(
             f"cannot load models.{model_id} from {path} ({where}): {_first_line(exc).rstrip('.')}. "
@@ -114,6 +216,10 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
             f"or set models.{model_id}.model_path to a local checkpoint folder.") from None
     except Exception as exc:  # corrupt weights, mismatched shapes, unsupported architecture
         raise ModelUnavailableError(f"cannot load models.{model_id} from {path}: {_first_line(exc)}") from None
+    if settings.adapter_path:
+        from llms.adapters import apply_adapter
+
+        model = apply_adapter(model, model_id, settings.adapter_path, merge=device == "cpu" or not settings.quantize)
     if device == "cpu":
         model = prepare_for_cpu(model, settings.quantize)
     model.eval()
@@ -122,7 +228,7 @@ def load(model_id: str, settings: LocalModelConfig) -> LoadedModel:
             f"{path} has no chat template: use a chat checkpoint (GLM-4-9B-chat-hf, GLM-4-0414, GLM-Edge chat).")
     config = model.config
     context = getattr(config, "max_position_embeddings", None) or getattr(config, "seq_length", None) or 2048
-    return LoadedModel(tokenizer, model, device, int(context))
+    return LoadedModel(tokenizer, model, device, int(context), dtype, dtype_reason)
 
 
 def prepare_for_cpu(model, bits: int | None):

@@ -42,6 +42,7 @@ class Extraction:
     options: dict = field(default_factory=dict)
     grounding_threshold: float = DEFAULT_THRESHOLD
     reask_on_empty: bool = True
+    stream: bool = True  # False: the reply comes whole (jobs show no tokens, and parsing events costs CPU)
     verifier: Verifier | None = None  # the optional model check of grounding (qa.verify)
 
     def __post_init__(self):
@@ -50,7 +51,7 @@ class Extraction:
         self.system_prompt = self.prompt or prompts.load_preset(
             prompts.default_preset(self.model.preset_family, self.language))
         self.messages = self.model.create_prompt(self.question, self.system_prompt, self.history)
-        self.responses: list[Response] = [self.model.respond(self.messages, **self.options)]
+        self.responses: list[Response] = [self.model.respond(self.messages, stream=self.stream, **self.options)]
         self.parsed: ParseResult | None = None  # the last reply's pairs, once it is complete
 
     @property
@@ -67,7 +68,7 @@ class Extraction:
                 and self.response.finish_reason != "length":
             reminder = {"role": "user", "content": FORMAT_REMINDERS[self.language]}
             retry = self.messages + [{"role": "assistant", "content": self.response.text()}, reminder]
-            self.responses.append(self.model.respond(retry, **self.options))
+            self.responses.append(self.model.respond(retry, stream=self.stream, **self.options))
             yield "reask", NOTICES["reasked"][self.language]
             for piece in self.response:
                 yield "delta", piece

@@ -21,6 +21,7 @@ from qa.documents.limits import (
     DEFAULT_MAX_UPLOAD_BYTES,
     DocumentLimits,
 )
+from qa.dedup import DEFAULT_THRESHOLD as DEFAULT_DUPLICATE_THRESHOLD, MIN_THRESHOLD as MIN_DUPLICATE_THRESHOLD
 from qa.grounding import DEFAULT_THRESHOLD
 
 
@@ -29,7 +30,12 @@ class Settings(ModelsConfig):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    prompts_db: str | None = Field(None, description="SQLite file for saved prompts (web app).")
+    database_url: str | None = Field(
+        None, max_length=2000,
+        description="SQLAlchemy URL of the database (documents, jobs, pairs, saved prompts); $DATABASE_URL "
+                    "overrides it. Unset: qapair.sqlite in the app's instance folder (beside --out for the CLI).")
+    prompts_db: str | None = Field(None, description="Earlier versions' SQLite file of saved prompts: when "
+                                                     "database_url is unset, the whole database lives in it.")
     max_question_chars: int = Field(20000, ge=1, le=1_000_000, description="Longest text /ask accepts.")
     grounding_threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0,
                                        description="Support needed to call an answer grounded.")
@@ -52,8 +58,27 @@ class Settings(ModelsConfig):
     max_document_pages: int = Field(DEFAULT_MAX_DOCUMENT_PAGES, ge=1, description="Most pages a PDF may have.")
     max_unpacked_bytes: int = Field(DEFAULT_MAX_UNPACKED_BYTES, ge=1,
                                     description="Most bytes a DOCX's zip entries or a PDF's page contents unpack to.")
+    duplicate_threshold: float = Field(DEFAULT_DUPLICATE_THRESHOLD, ge=MIN_DUPLICATE_THRESHOLD, le=1.0,
+                                       description="Jaccard similarity of two questions' character shingles from "
+                                                   "which the later one is flagged as a near-duplicate.")
+    judge_model: str | None = Field(None, max_length=100,
+                                    description="Model that rates pairs 1-5 when a judge job runs without naming "
+                                                "one; none (the default) leaves quality scores off.")
     max_read_seconds: float = Field(DEFAULT_MAX_READ_SECONDS, gt=0, le=3600,
                                     description="Longest time reading one PDF may take.")
+
+    jobs_in_app: bool = Field(True, description="Run jobs in the web app's process; false when `python -m qa worker` "
+                                                "processes run them (PostgreSQL).")
+    job_concurrency: int = Field(4, ge=1, le=64, description="Chunks of one job in flight at once, by default.")
+    job_model_concurrency: int = Field(16, ge=1, le=256,
+                                       description="Chunks in flight per remote model over all jobs (a local "
+                                                   "model takes its max_batch_size).")
+    job_max_attempts: int = Field(5, ge=1, le=20, description="Calls per chunk before it fails (transient errors).")
+    job_retry_base_seconds: float = Field(0.5, ge=0, le=60,
+                                          description="First retry delay; doubles each retry, with jitter.")
+    job_lease_seconds: float = Field(300, ge=5, le=86400,
+                                     description="A chunk whose worker stops renewing its claim this long is "
+                                                 "taken by another.")
 
     @field_validator("chunk_overlap")
     @classmethod

@@ -109,7 +109,7 @@ async function send() {
     answer = result.answer ?? answer;
     text.textContent = answer;
     $(".reask", reply)?.remove(); // the result's notices say it again
-    finish(reply, result);
+    finish(reply, { ...result, passage: question });
   } catch (error) {
     if (error.name === "AbortError") {
       reply.classList.add("stopped");

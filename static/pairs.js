@@ -1,55 +1,55 @@
 // Under a reply: its question–answer pairs as a table with grounding badges (grounded, unsupported, unverifiable),
 // the reasons in words and the evidence (highlighted in the user's text when opened), its notices,
-// and the exports (copy as JSONL; download as JSON, JSONL or CSV), all built in the page.
+// and the exports (copy as JSONL; download as JSON, JSONL or CSV), written by the server (POST /api/export).
 
 import { $, el } from "./dom.js";
-import { has, label } from "./i18n.js";
+import { downloadFrom, textFrom } from "./download.js";
+import { request } from "./api.js";
+import { addLabels, has, label } from "./i18n.js";
 
-const FIELDS = ["question", "answer", "grounded", "support", "evidence"];
+addLabels({
+  en: { saveToDataset: "Save to dataset", savedToDataset: "Saved {n} pairs to the dataset (Review)." },
+  zh: { saveToDataset: "存入数据集", savedToDataset: "已将 {n} 个问答对存入数据集（审阅）。" },
+});
 
-const clean = (pairs) => pairs.map((p) => Object.fromEntries(FIELDS.filter((f) => f in p).map((f) => [f, p[f]])));
+const FORMATS = ["json", "jsonl", "csv"];
 
-export function toJSONL(pairs) {
-  return clean(pairs).map((p) => JSON.stringify(p)).join("\n") + "\n";
+/** The body of POST /api/export for these pairs: the server writes every export format, the page none. */
+function exportBody(result, pairs, format) {
+  const fields = ["question", "answer", "grounded", "support", "evidence"];
+  return {
+    format,
+    pairs: pairs.map((p) => Object.fromEntries(fields.filter((f) => p[f] !== undefined).map((f) => [f, p[f]]))),
+    chunk: typeof result.passage === "string" ? result.passage.slice(0, 100000) : "",
+    model: typeof result.model === "string" ? result.model.slice(0, 100) : "",
+  };
 }
 
-export function toJSON(pairs) {
-  return JSON.stringify(clean(pairs), null, 2) + "\n";
-}
-
-/** One CSV cell: quoted, quotes doubled, and a leading = + - @ (or tab, CR) defused so spreadsheets show text. */
-function cell(value) {
-  let text = value === undefined || value === null ? "" : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return `"${text.replace(/"/g, '""')}"`;
-}
-
-/** CSV with a UTF-8 byte-order mark, so Excel reads Chinese text right. */
-export function toCSV(pairs) {
-  const rows = [FIELDS, ...pairs.map((p) => FIELDS.map((f) => p[f]))];
-  return "\uFEFF" + rows.map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
-}
-
-const FORMATS = {
-  json: [toJSON, "application/json"],
-  jsonl: [toJSONL, "application/x-ndjson"],
-  csv: [toCSV, "text/csv"],
-};
-
-function download(pairs, format) {
-  const [build, type] = FORMATS[format];
-  const url = URL.createObjectURL(new Blob([build(pairs)], { type: `${type};charset=utf-8` }));
-  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
-  const link = el("a", { href: url, download: `qa-pairs-${stamp}.${format}` });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-async function copy(pairs, feedback) {
+async function download(result, pairs, format, feedback) {
   try {
-    await navigator.clipboard.writeText(toJSONL(pairs));
+    await downloadFrom("/api/export", exportBody(result, pairs, format), `qa_pairs.${format}`);
+  } catch (error) {
+    feedback.textContent = error.message;
+  }
+}
+
+/** Keep these pairs in the dataset (origin "ask"), with the passage as their source; the Review view shows them. */
+async function save(result, pairs, feedback, node) {
+  try {
+    node.disabled = true;
+    const body = { passage: result.passage, model: result.model,
+      pairs: pairs.slice(0, 500).map((p) => ({ question: p.question, answer: p.answer })) };
+    const saved = await request("POST", "/api/pairs", body);
+    label(feedback, "savedToDataset", { n: saved.data.length });
+  } catch (error) {
+    node.disabled = false;
+    feedback.textContent = error.message;
+  }
+}
+
+async function copy(result, pairs, feedback) {
+  try {
+    await navigator.clipboard.writeText(await textFrom("/api/export", exportBody(result, pairs, "jsonl")));
     label(feedback, "copied", { n: pairs.length });
   } catch (error) {
     label(feedback, "copyFailed", { detail: error.message });
@@ -107,15 +107,17 @@ function row(pair, index) {
   );
 }
 
-function table(pairs) {
+function table(result, pairs) {
   const feedback = el("span", { className: "feedback", role: "status" });
   const tools = el("div", { className: "pair-tools" },
-    button("copy", () => copy(pairs, feedback), "copy-pairs"),
+    button("copy", () => copy(result, pairs, feedback), "copy-pairs"),
+    typeof result.passage === "string" && result.passage
+      ? button("saveToDataset", (event) => save(result, pairs, feedback, event.currentTarget), "save-pairs") : null,
     label(el("span", { className: "tools-label" }), "download"),
-    ...Object.keys(FORMATS).map((format) => {
+    ...FORMATS.map((format) => {
       const node = el("button", { type: "button", className: "ghost small", "data-testid": `download-${format}` },
         format.toUpperCase());
-      node.addEventListener("click", () => download(pairs, format));
+      node.addEventListener("click", () => download(result, pairs, format, feedback));
       return node;
     }),
     feedback,
@@ -134,7 +136,7 @@ function table(pairs) {
 export function resultNodes(result) {
   const nodes = [];
   const pairs = Array.isArray(result.pairs) ? result.pairs : [];
-  if (pairs.length) nodes.push(table(pairs));
+  if (pairs.length) nodes.push(table(result, pairs));
   const notices = Array.isArray(result.notices) ? result.notices : [];
   if (notices.length) {
     nodes.push(el("ul", { className: "notices" }, notices.map((n) => {

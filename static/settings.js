@@ -50,6 +50,10 @@ function renderModels() {
       el("li", { "data-model": m.id }, el("strong", {}, `${m.name}: `),
         m.available ? m.note : m.reason || t("unavailable")),
     ),
+    ...models.filter((m) => m.available && m.dtype).map((m) =>
+      el("li", { "data-model-dtype": m.id, title: m.dtype.reason }, el("strong", {}, `${m.name}: `),
+        `${t("computesIn")} ${m.dtype.dtype} (${m.dtype.reason})`),
+    ),
   );
 }
 

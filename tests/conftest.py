@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from qa.settings import Settings
@@ -9,6 +11,12 @@ from llms.registry import Registry
 from llms.tiny_model import build
 from tests.openai_server import OpenAIServer
 from webapp import create_app
+
+# $DATABASE_URL (.ci/run sets it when PostgreSQL answers) is for the storage tests on PostgreSQL
+# (tests/helpers.postgres_url); every app under test keeps its own SQLite file.
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    os.environ.setdefault("QAPAIR_TEST_POSTGRES_URL", os.environ["DATABASE_URL"])
+os.environ.pop("DATABASE_URL", None)
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,9 @@ class OpenAIServer:
         self.delay = 0.0
         self.epoch = 0
         self.chunk_delay = 0.0  # seconds between streamed chunks, so a test can watch a reply grow or stop it
+        self.fail_every = 0  # when n > 0, every n-th request answers 500 (a flaky upstream)
+        self._count = 0
+        self._count_lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -53,6 +56,8 @@ class OpenAIServer:
         self.error = None
         self.delay = 0.0
         self.chunk_delay = 0.0
+        self.fail_every = 0
+        self._count = 0
 
     def next_reply(self) -> str:
         return self.replies.pop(0) if self.replies else self.default_reply
@@ -76,6 +81,12 @@ class OpenAIServer:
                 if server.error:
                     status, payload = server.error
                     return self._send(status, payload)
+                if server.fail_every:
+                    with server._count_lock:
+                        server._count += 1
+                        flaky = server._count % server.fail_every == 0
+                    if flaky:
+                        return self._send(500, {"error": {"message": "failing on purpose", "type": "server_error"}})
                 reply = server.next_reply()
                 words = reply.split(" ")
                 pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]

@@ -241,21 +241,30 @@ def test_pairs_table_copy_and_downloads(page):
     assert evidence.text_content() == PAIRS[0]["evidence"]
     assert page.text_content(".notices li") == "A notice this page has no label for."
 
+    # copy and downloads are written by the server (POST /api/export), with the passage and model as provenance
     page.click("[data-testid=copy-pairs]")
     wait_until(lambda: (page.text_content(".pair-tools .feedback") or "").startswith("Copied"))
-    copied = page.evaluate("navigator.clipboard.readText()")
-    assert [json.loads(line) for line in copied.splitlines()] == PAIRS
+    copied = [json.loads(line) for line in page.evaluate("navigator.clipboard.readText()").splitlines()]
+    assert [(r["question"], r["answer"]) for r in copied] == [(p["question"], p["answer"]) for p in PAIRS]
+    assert [(r["source"]["grounded"], r["source"]["support"]) for r in copied] == [(True, 0.92), (False, 0.1)]
+    assert copied[0]["source"]["model"] == "chatgpt" and copied[0]["source"]["chunk_end"] == len("A passage.")
 
     with page.expect_download() as download:
         page.click("[data-testid=download-csv]")
+    assert download.value.suggested_filename == "qa_pairs.csv"
     raw = Path(download.value.path()).read_bytes()
     assert raw.startswith("\ufeff".encode())
     rows_csv = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows_csv[0] == ["question", "answer", "grounded", "support", "evidence"]
+    assert rows_csv[0][:2] == ["question", "answer"] and "grounded" in rows_csv[0] and "support" in rows_csv[0]
     assert rows_csv[2][:2] == ["'=HYPERLINK(\"x\")", "亚马逊河, \"the river\""]
     with page.expect_download() as download:
         page.click("[data-testid=download-json]")
-    assert json.loads(Path(download.value.path()).read_text()) == PAIRS
+    records = json.loads(Path(download.value.path()).read_text())
+    assert [(r["question"], r["answer"], r["source"]["grounded"]) for r in records] == [
+        (p["question"], p["answer"], p["grounded"]) for p in PAIRS]
+    # and kept in the dataset, with the passage as their source (the review view lists them)
+    page.click("[data-testid=save-pairs]")
+    wait_until(lambda: "Saved 2 pairs" in (page.text_content(".pair-tools .feedback") or ""))
 
     page.click("#lang-toggle")
     assert rows.nth(0).locator(".badge").text_content() == "有依据"

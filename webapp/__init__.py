@@ -17,7 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from qa.settings import Settings, load_settings
 from llms.registry import Registry
-from qa.store import PromptStore
+from qa.store import PromptStore, import_legacy_prompts, open_database, resolve_url
 from webapp import security
 from webapp.state import AppState
 
@@ -57,14 +57,25 @@ def create_app(overrides: dict | None = None) -> Flask:
     token = os.environ.get("QAPAIR_API_TOKEN") or (config.api_token.get_secret_value() if config.api_token else None)
     security.init_app(app, config.allowed_hosts, token)
     app.config["QAPAIR_MAX_UPLOAD_BYTES"] = max(config.max_upload_bytes, MAX_BODY_BYTES)
-    db_path = config.prompts_db or str(Path(app.instance_path) / "prompts.sqlite")
-    app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db_path))
+    db = open_database(resolve_url(config.database_url, config.prompts_db, app.instance_path))
+    if not config.prompts_db:  # earlier versions kept saved prompts alone in the instance folder
+        import_legacy_prompts(db, Path(app.instance_path) / "prompts.sqlite")
+    app.extensions["qapair"] = AppState(config=config, registry=Registry(config), prompts=PromptStore(db), db=db)
 
-    from webapp import ask, errors, models_api, openai_api, openapi, pages, prompts_api
+    from webapp import ask, documents_api, errors, jobs_api, models_api, openai_api, openapi, pages, prompts_api
+    from webapp import export_api, judge_api, pairs_api  # review and export
 
     errors.register(app)
-    for module in (pages, ask, models_api, prompts_api, openai_api, openapi):
+    for module in (pages, ask, models_api, prompts_api, documents_api, jobs_api, pairs_api, export_api, judge_api,
+                   openai_api, openapi):
         app.register_blueprint(module.bp)
+    if config.jobs_in_app:  # jobs left running by a process that stopped resume here and now
+        from qa.jobs import Runner
+
+        app.extensions["qapair_runner"] = Runner(db, app.extensions["qapair"].registry, config).start()
+    from webapp import train_api
+
+    train_api.init_app(app)
     return app
 
 

@@ -53,15 +53,15 @@ class Operation:
     upload: dict | None = None
     #: the 200 answer may be Server-Sent Events (when the body asks for a stream)
     stream: bool = False
-    #: the successful answer's media type, when not JSON (an HTML page, a file)
-    produces: str | None = None
+    #: the successful answer's media type(s), when not JSON (an HTML page, a file in one of several formats)
+    produces: str | tuple[str, ...] | None = None
     tags: tuple[str, ...] = ()
     description: str | None = None
 
 
 def endpoint(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              responses: dict[int, Any] | None = None, form: bool = False, upload: dict | None = None,
-             stream: bool = False, produces: str | None = None, tags: tuple[str, ...] = (),
+             stream: bool = False, produces: str | tuple[str, ...] | None = None, tags: tuple[str, ...] = (),
              description: str | None = None):
     """Validate the route's body and query with pydantic models and describe the route in /openapi.json.
 
@@ -193,7 +193,8 @@ def _operation(op: Operation, endpoint_name: str, path_params: list[dict], model
         schema = _schema(value, models)
         entry: dict[str, Any] = {"description": "OK" if status < 300 else "Error"}
         if schema is not None:
-            entry["content"] = {op.produces or JSON: {"schema": schema}}
+            media = (op.produces or JSON) if status < 300 else JSON
+            entry["content"] = {m: {"schema": schema} for m in ((media,) if isinstance(media, str) else media)}
             if op.stream and status == 200:
                 entry["content"][SSE] = {"schema": SSE_EVENT}
         responses[str(status)] = entry

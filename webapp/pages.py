@@ -9,6 +9,10 @@ bp = Blueprint("pages", __name__)
 #: (name, endpoint, label key) of every view, in the order of the header's links.
 VIEWS = [
     ("chat", "pages.index", "navChat"),
+    ("documents", "pages.documents", "navDocuments"),
+    ("jobs", "pages.jobs", "navJobs"),
+    ("review", "pages.review", "navReview"),
+    ("train", "pages.train", "navTrain"),
 ]
 
 
@@ -20,3 +24,27 @@ def render_view(template: str, view: str, script: str):
 @endpoint("The chat view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
 def index():
     return render_view("index.html", "chat", "app.js")
+
+
+@bp.get("/documents")
+@endpoint("The documents view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def documents():
+    return render_view("documents.html", "documents", "documents.js")
+
+
+@bp.get("/jobs")
+@endpoint("The jobs view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def jobs():
+    return render_view("jobs.html", "jobs", "jobs.js")
+
+
+@bp.get("/review")
+@endpoint("The review view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def review():
+    return render_view("review.html", "review", "review.js")
+
+
+@bp.get("/train")
+@endpoint("The train view", responses={200: {"type": "string"}}, produces="text/html", tags=("pages",))
+def train():
+    return render_view("train.html", "train", "train.js")

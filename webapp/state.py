@@ -1,4 +1,4 @@
-"""What the app holds between requests: the config, the model registry, the prompt store."""
+"""What the app holds between requests: the config, the model registry, the database and its prompt store."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import current_app
 
 from qa.settings import Settings
 from llms.registry import Registry
-from qa.store import PromptStore
+from qa.store import Database, PromptStore
 
 
 @dataclass
@@ -16,6 +16,7 @@ class AppState:
     config: Settings
     registry: Registry
     prompts: PromptStore
+    db: Database
 
 
 def state() -> AppState:

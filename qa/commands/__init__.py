@@ -11,6 +11,11 @@ from types import ModuleType
 
 #: Command name -> module under qa/commands/ (add a line for a new command).
 COMMANDS: dict[str, str] = {
+    "extract": "extract",
+    "worker": "worker",
+    "export": "export",
+    "convert": "convert",
+    "train": "train",
 }
 
 

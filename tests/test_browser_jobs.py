@@ -1,0 +1,140 @@
+"""The documents and jobs views in a real browser, at laptop and phone sizes: upload, start a job, watch it finish;
+and the chat view at phone size, where the reply must not hide behind the message box."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_server import CHROMIUM, LiveServer, launch_chromium
+from tests.conftest import make_config
+from tests.helpers import wait_until
+from webapp import create_app
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: install Debian's chromium")
+
+SIZES = {"laptop": {"width": 1366, "height": 860}, "phone": {"width": 390, "height": 844}}
+REPLY = ("Question 1: What floods the valley?\nAnswer 1: The river floods the valley every spring.\n"
+         "Question 2: What do farmers plant?\nAnswer 2: Rice.")
+TEXT = "\n\n".join(f"River {i} floods the valley every spring, and the farmers of the plain plant rice after it."
+                   for i in range(1, 25))
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, tiny_model_path, openai_server):
+    config = make_config(tiny_model_path, openai_server.base_url,
+                         prompts_db=str(tmp_path_factory.mktemp("db") / "jobs.sqlite"), reask_on_empty=False)
+    app = create_app({"TESTING": True, "QAPAIR_CONFIG": config})
+    with LiveServer(app) as server:
+        yield server
+    app.extensions["qapair_runner"].stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, live, size: str, path: str):
+    context = browser.new_context(locale="en-US", viewport=SIZES[size])
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.goto(live.url + path)
+    page.wait_for_selector("body[data-ready]")
+    return context, page, errors
+
+
+def fits_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def drop_file(page, name: str, text: str) -> None:
+    """Drop a file on the drop zone the way a desktop drag-and-drop does."""
+    transfer = page.evaluate_handle("""([name, text]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], name, { type: "text/plain" }));
+        return transfer;
+    }""", [name, text])
+    page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_upload_start_a_job_watch_it_finish(browser, live, openai_stub, size):
+    openai_stub.default_reply = REPLY
+    openai_stub.delay = 0.15
+    context, page, errors = open_page(browser, live, size, "/documents")
+    name = f"rivers-{size}.txt"
+    page.fill("#chunk-size", "120")
+    if size == "laptop":
+        drop_file(page, name, TEXT)
+    else:
+        page.set_input_files("#doc-file", files=[{"name": name, "mimeType": "text/plain",
+                                                  "buffer": TEXT.encode()}])
+    card = page.locator("[data-testid=doc-card]", has_text=name)
+    card.wait_for()
+    page.wait_for_selector("[data-testid=chunk]")  # a new document opens its chunk preview
+    assert "River 1 floods" in page.locator("[data-testid=chunk]").first.text_content()
+    assert fits_width(page)
+
+    card.get_by_role("link", name="Start a job").click()
+    page.wait_for_selector("body[data-ready]")
+    assert page.locator("#job-document option:checked").text_content().startswith(name)
+    page.select_option("#job-model", "chatgpt")
+    page.fill("#job-concurrency", "2")
+    page.fill("#job-max-tokens", "200")
+    page.click("[data-testid=job-start]")
+    job = page.locator("[data-testid=job-card]").first
+    job.wait_for()
+    total = int(job.locator("[data-testid=job-bar]").get_attribute("aria-valuemax"))
+    seen = set()
+
+    def progressed():
+        seen.add(int(job.locator("[data-testid=job-bar]").get_attribute("aria-valuenow") or 0))
+        return any(0 < n < total for n in seen)
+
+    wait_until(progressed, timeout=60)  # the bar moves while the job runs
+    page.reload()  # the job goes on without the page, and the page finds it again
+    page.wait_for_selector("body[data-ready]")
+    job = page.locator("[data-testid=job-card]").first
+    wait_until(lambda: job.get_attribute("data-status") == "done", timeout=90)
+    assert job.locator("[data-testid=job-bar]").get_attribute("aria-valuenow") == str(total)
+    assert f"{total} done · 0 failed" in job.locator("[data-testid=job-counts]").text_content()
+    assert f"{2 * total} pairs" in job.locator("[data-testid=job-counts]").text_content()
+    assert job.locator("[data-testid=job-pause]").is_hidden()
+    assert fits_width(page)
+    context.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_each_view_fits_and_the_chat_reply_is_readable(browser, live, openai_stub, size):
+    openai_stub.default_reply = REPLY
+    for path in ("/", "/documents", "/jobs"):
+        context, page, errors = open_page(browser, live, size, path)
+        assert fits_width(page), path
+        context.close()
+        assert not errors, errors
+    context, page, errors = open_page(browser, live, size, "/")
+    page.select_option("#model", "chatgpt")
+    page.fill("#max-tokens-num", "200")
+    page.press("#max-tokens-num", "Tab")
+    page.fill("#message", "River 1 floods the valley every spring, and the farmers plant rice after it.")
+    page.click("#send")
+    page.locator(".pairs tbody tr").nth(1).wait_for()
+    # wherever the page is scrolled, the message box covers no part of a message
+    for where in (0, 0.5, 1):
+        hidden = page.evaluate("""(where) => {
+            window.scrollTo(0, where * document.documentElement.scrollHeight);
+            const box = document.querySelector("#composer").getBoundingClientRect();
+            return [...document.querySelectorAll(".msg")].some((msg) => {
+                const r = msg.getBoundingClientRect();
+                return r.bottom > box.top + 1 && r.top < box.bottom - 1; }); }""", where)
+        assert not hidden, where
+    assert fits_width(page)
+    context.close()
+    assert not errors, errors
