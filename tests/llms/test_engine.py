@@ -20,7 +20,7 @@ from llms.engine import GenerationEngine, _Request
 from llms.errors import ServerBusyError
 from llms.loading import LoadedModel
 from llms.options import GenerationOptions
-from tests.helpers import QUESTIONS, wait_until
+from tests.helpers import QUESTIONS, in_threads, wait_until
 
 @pytest.fixture(scope="module")
 def loaded(tiny_model_path):
@@ -66,11 +66,7 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_greedy_reply(engi
         start.wait()
         together[i] = run(engine, prompts[i], max_tokens=24, temperature=0)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(prompts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(client, len(prompts))
     for (text, response), (alone_text, alone_response) in zip(together, alone):
         assert text == alone_text
         assert response.finish_reason == alone_response.finish_reason
@@ -189,11 +185,7 @@ def test_quantized_models_batch_concurrent_requests(tiny_model_path, quantize):
         response = model.respond(model.create_prompt(QUESTIONS[i]), max_tokens=12, temperature=0)
         replies[i] = (response.text(), response)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(client, 3)
     for text, response in replies:
         assert response.finish_reason in {"stop", "length"}
         assert 0 < response.usage.completion_tokens <= 12
