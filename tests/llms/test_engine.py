@@ -11,32 +11,20 @@ import threading
 
 import pytest
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from llms.base import Response
 from llms.chatglm import ChatGLMLLM
 from llms.config import LocalModelConfig
 from llms.engine import GenerationEngine, _Request
 from llms.errors import ServerBusyError
-from llms.loading import LoadedModel
 from llms.options import GenerationOptions
 from tests.helpers import QUESTIONS, in_threads, wait_until
-
-@pytest.fixture(scope="module")
-def loaded(tiny_model_path):
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_path)
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_path, dtype=torch.float32).eval()
-    return LoadedModel(tokenizer, model, "cpu", model.config.max_position_embeddings)
+from tests.llms.engine_helpers import loaded, prompt  # noqa: F401  (loaded: a fixture)
 
 
 @pytest.fixture()
-def engine(loaded):
+def engine(loaded):  # noqa: F811
     return GenerationEngine(loaded, max_batch_size=4, max_queue=4)
-
-
-def prompt(loaded, question: str) -> list[int]:
-    return list(loaded.tokenizer.apply_chat_template([{"role": "user", "content": question}],
-                                                     add_generation_prompt=True, return_dict=True)["input_ids"])
 
 
 def run(engine, prompt_ids, **options) -> tuple[str, Response]:
