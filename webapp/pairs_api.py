@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError
 from qa.review import (IDS_MAX, LIMIT_MAX, SORTS, NothingToUndo, PairFilter, catch_up, edit_pair, get_pair,
-                       list_pairs, pair_source, reflag, save_ask_pairs, set_status, undo_last)
+                       get_pairs, list_pairs, pair_source, reflag, save_ask_pairs, set_status, undo_last)
 from qa.review.filters import Status
 from qa.review.queries import OFFSET_MAX
 from webapp.openapi import endpoint
@@ -192,5 +192,5 @@ def save(body: SaveRequest):
                          pairs=[p.model_dump() for p in body.pairs], threshold=app_state.config.grounding_threshold)
     _refresh()
     with app_state.db.session() as session:
-        saved = [get_pair(session, i) for i in ids]
+        saved = get_pairs(session, ids)
     return jsonify({"data": saved}), 201
