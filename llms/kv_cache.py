@@ -68,12 +68,13 @@ def _filled(stored: tuple[torch.Tensor | None, int]) -> torch.Tensor | None:
     return None if room is None else room[..., :length, :]
 
 
-def _appended(stored: tuple[torch.Tensor | None, int], new: torch.Tensor) -> tuple[torch.Tensor, int]:
-    """`new` written after the filled positions, in a buffer grown by GROWTH positions when it is full."""
+def _appended(stored: tuple[torch.Tensor | None, int], new: torch.Tensor,
+              growth: int = GROWTH) -> tuple[torch.Tensor, int]:
+    """`new` written after the filled positions, in a buffer grown by `growth` spare positions when it is full."""
     room, length = stored
     end = length + new.shape[-2]
     if room is None or end > room.shape[-2]:
-        grown = new.new_empty((*new.shape[:-2], end + GROWTH, new.shape[-1]))
+        grown = new.new_empty((*new.shape[:-2], end + growth, new.shape[-1]))
         if room is not None:
             grown[..., :length, :] = room[..., :length, :]
         room = grown
@@ -97,11 +98,8 @@ class RowKV:
         self.length = 0
 
     def write(self, layer: int, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        end = self.length + keys.shape[-2]
-        self.keys[layer] = _room_for(self.keys[layer], self.length, end, keys)
-        self.values[layer] = _room_for(self.values[layer], self.length, end, values)
-        self.keys[layer][..., self.length:end, :] = keys
-        self.values[layer][..., self.length:end, :] = values
+        self.keys[layer], end = _appended((self.keys[layer], self.length), keys, ROW_GROWTH)
+        self.values[layer], _ = _appended((self.values[layer], self.length), values, ROW_GROWTH)
         return self.keys[layer][..., :end, :], self.values[layer][..., :end, :]
 
     def commit(self, count: int) -> None:
@@ -110,16 +108,6 @@ class RowKV:
     def nbytes(self) -> int:
         """Bytes the buffers take, spare room included."""
         return sum(t.numel() * t.element_size() for t in self.keys + self.values if t is not None)
-
-
-def _room_for(buffer: torch.Tensor | None, held: int, end: int, like: torch.Tensor) -> torch.Tensor:
-    """`buffer` if it has room for `end` positions, else a new one with ROW_GROWTH spare holding its first `held`."""
-    if buffer is not None and buffer.shape[-2] >= end:
-        return buffer
-    grown = like.new_empty((*like.shape[:-2], end + ROW_GROWTH, like.shape[-1]))
-    if buffer is not None and held:
-        grown[..., :held, :] = buffer[..., :held, :]
-    return grown
 
 
 def kv_bytes_per_token(config, element_size: int) -> int:

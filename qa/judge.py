@@ -128,9 +128,9 @@ def _number(value) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
-        fraction = _FRACTION.search(value)
-        if fraction:
-            return _rescale(float(fraction.group(1)), fraction.group(2))
+        fraction = _from_fraction(value)
+        if fraction is not None:
+            return fraction
         plain = re.fullmatch(rf"\s*{_NUMBER}\s*分?\s*", value)
         if plain:
             return float(plain.group(1))

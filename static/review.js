@@ -65,12 +65,18 @@ function badge(pair) {
   return label(el("span", { className: `badge ${VERDICT_CLASS[pair.verdict] || "muted"}` }), pair.verdict);
 }
 
+/** The pair's status (new, accepted, rejected) in the page's language. */
+function statusLabel(pair, attributes = {}) {
+  const key = `st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`;
+  return label(el("span", { className: `st ${pair.status}`, ...attributes }), key);
+}
+
 function row(pair, index) {
   const box = el("input", { type: "checkbox", checked: view.allMatching || view.selected.has(pair.id),
     "aria-label": `#${pair.id}`, "data-testid": "sel" });
   box.addEventListener("click", (event) => { event.stopPropagation(); toggle(pair.id); });
   const side = el("span", { className: "side" }, badge(pair),
-    label(el("span", { className: `st ${pair.status}`, "data-testid": "status" }), `st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`),
+    statusLabel(pair, { "data-testid": "status" }),
     pair.score !== null ? label(el("span"), "rvScoreOf", { value: pair.score }) : null,
     pair.duplicate_of.length ? label(el("span", { className: "badge bad", title: t("rvDupOf") }), "rvDup") : null);
   const node = el("li", { className: `rv-row${index === view.current ? " current" : ""}`, "data-id": pair.id,
@@ -122,8 +128,8 @@ function renderDetail() {
   const sourceButton = label(el("button", { type: "button", className: "ghost small", "data-testid": "show-source" }), "rvSource");
   const source = el("div", { className: "source", "data-testid": "source", hidden: true });
   sourceButton.addEventListener("click", () => showSource(pair, source, sourceButton));
-  const head = el("div", { className: "row wrap" }, badge(pair), label(el("span", { className: `st ${pair.status}` }),
-    `st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`), el("span", { className: "hint" }, `#${pair.id}`));
+  const head = el("div", { className: "row wrap" }, badge(pair), statusLabel(pair),
+    el("span", { className: "hint" }, `#${pair.id}`));
   if (view.editing) {
     const q = el("textarea", { id: "edit-q", "data-testid": "edit-question", maxLength: 20000 });
     const a = el("textarea", { id: "edit-a", "data-testid": "edit-answer", maxLength: 20000 });

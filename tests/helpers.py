@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 QUESTIONS = ["What is the capital of China?", "长江有多长？", "Name three rivers.", "Write a question about foxes."]
@@ -13,6 +14,15 @@ def wait_until(condition, timeout: float = 30.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not reached"
         time.sleep(0.01)
+
+
+def in_threads(target, count: int) -> None:
+    """Run target(0), ..., target(count - 1) each in its own thread, and wait for all of them."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

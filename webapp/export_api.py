@@ -121,7 +121,6 @@ def export_dataset(query: DatasetExport):
 @endpoint("The chat page's pairs as an export file (the same writers as the dataset's export)", body=PageExport,
           responses=FILE_RESPONSE, produces=EXPORT_MEDIA, tags=("export",))
 def export_page_pairs(body: PageExport):
-    get_format(body.format)
     shared = {"chunk": body.chunk, "document": body.document, "model": body.model, "prompt": body.prompt,
               "chunk_start": 0, "chunk_end": len(body.chunk)}
     pairs = [{**shared, **pair.model_dump()} for pair in body.pairs]

@@ -67,9 +67,8 @@ def start(body: JudgeRequest):
                                   param="model")
     model = app_state.registry.get(name)
     job_id = start_judge_job(app_state.db, name, body.filter, rejudge=body.rejudge)
-    db = app_state.db
-    run_in_background(db, job_id, model)
-    with db.session() as session:
+    run_in_background(app_state.db, job_id, model)
+    with app_state.db.session() as session:
         return jsonify(job_view(session.get(Job, job_id))), 202
 
 

@@ -12,7 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError
 from qa.review import (IDS_MAX, LIMIT_MAX, SORTS, NothingToUndo, PairFilter, catch_up, edit_pair, get_pair,
-                       list_pairs, pair_source, reflag, save_ask_pairs, set_status, undo_last)
+                       get_pairs, list_pairs, pair_source, reflag, save_ask_pairs, set_status, undo_last)
+from qa.review.filters import Status
+from qa.review.queries import OFFSET_MAX
 from webapp.openapi import endpoint
 from webapp.state import state
 
@@ -32,7 +34,7 @@ class PairQuery(PairFilter):
     """The filter plus the page: `limit` (1-500), then `offset`, or `after` (the last id seen, for sort=id/-id)."""
     sort: Sort = "id"
     limit: int = Field(50, ge=1, le=LIMIT_MAX)
-    offset: int = Field(0, ge=0, le=10_000_000)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX)
     after: int | None = Field(None, ge=0, le=2**63 - 1)
 
 
@@ -40,12 +42,12 @@ class PairPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: StrictStr | None = Field(None, min_length=1, max_length=TEXT_MAX, pattern=TEXT_PATTERN)
     answer: StrictStr | None = Field(None, min_length=1, max_length=TEXT_MAX, pattern=TEXT_PATTERN)
-    status: Literal["new", "accepted", "rejected"] | None = None
+    status: Status | None = None
 
 
 class BulkSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: Literal["new", "accepted", "rejected"]
+    status: Status
 
 
 class BulkRequest(BaseModel):
@@ -190,5 +192,5 @@ def save(body: SaveRequest):
                          pairs=[p.model_dump() for p in body.pairs], threshold=app_state.config.grounding_threshold)
     _refresh()
     with app_state.db.session() as session:
-        saved = [get_pair(session, i) for i in ids]
+        saved = get_pairs(session, ids)
     return jsonify({"data": saved}), 201

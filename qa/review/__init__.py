@@ -10,8 +10,8 @@ from qa.review.actions import IDS_MAX, NothingToUndo, edit_pair, grounding_field
 from qa.review.duplicates import catch_up, reflag
 from qa.review.filters import SORTS, PairFilter
 from qa.review.models import ReviewAction
-from qa.review.queries import LIMIT_MAX, export_pairs, get_pair, list_pairs, pair_source
+from qa.review.queries import LIMIT_MAX, export_pairs, get_pair, get_pairs, list_pairs, pair_source
 
 __all__ = ["IDS_MAX", "LIMIT_MAX", "SORTS", "NothingToUndo", "PairFilter", "ReviewAction", "catch_up", "edit_pair",
-           "export_pairs", "get_pair", "grounding_fields", "list_pairs", "pair_source", "reflag", "save_ask_pairs",
-           "set_status", "undo_last"]
+           "export_pairs", "get_pair", "get_pairs", "grounding_fields", "list_pairs", "pair_source", "reflag",
+           "save_ask_pairs", "set_status", "undo_last"]

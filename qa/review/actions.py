@@ -7,7 +7,7 @@ transaction, so `undo` restores exactly what was there and nothing else.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select, update
 
@@ -21,6 +21,12 @@ IDS_MAX = 10_000  # ids in one bulk request
 IN_BATCH = 900  # ids per IN (...) clause: well under SQLite's bound-parameter limit
 EDIT_FIELDS = ("question", "answer", "verdict", "grounded", "support", "evidence", "evidence_start", "evidence_end",
                "reasons", "status")
+
+
+def in_batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """`ids` in slices of at most IN_BATCH, one IN (...) clause each."""
+    for at in range(0, len(ids), IN_BATCH):
+        yield ids[at:at + IN_BATCH]
 
 
 class NothingToUndo(LookupError):
@@ -76,9 +82,9 @@ def set_status(db: Database, status: str, *, ids: Sequence[int] | None = None,
         if ids is not None:
             ids = list(dict.fromkeys(ids))
             rows = []
-            for at in range(0, len(ids), IN_BATCH):
+            for batch in in_batches(ids):
                 rows += session.execute(select(Pair.id, Pair.status).where(
-                    Pair.id.in_(ids[at:at + IN_BATCH]), Pair.status != status)).all()
+                    Pair.id.in_(batch), Pair.status != status)).all()
         else:
             rows = session.execute(select(Pair.id, Pair.status).where(
                 (where or PairFilter()).where(), Pair.status != status)).all()
@@ -88,8 +94,8 @@ def set_status(db: Database, status: str, *, ids: Sequence[int] | None = None,
         for pair_id, old in rows:
             by_status[old].append(pair_id)
         changed = [pair_id for pair_id, _ in rows]
-        for at in range(0, len(changed), IN_BATCH):
-            session.execute(update(Pair).where(Pair.id.in_(changed[at:at + IN_BATCH])).values(status=status)
+        for batch in in_batches(changed):
+            session.execute(update(Pair).where(Pair.id.in_(batch)).values(status=status)
                             .execution_options(synchronize_session=False))
         session.add(ReviewAction(kind="status", count=len(changed),
                                  changes=[{"status": old, "ids": group} for old, group in by_status.items()]))
@@ -114,8 +120,8 @@ def undo_last(db: Database) -> dict:
                     ids.append(pair.id)
         else:
             for group in action.changes:
-                for at in range(0, len(group["ids"]), IN_BATCH):
-                    session.execute(update(Pair).where(Pair.id.in_(group["ids"][at:at + IN_BATCH]))
+                for batch in in_batches(group["ids"]):
+                    session.execute(update(Pair).where(Pair.id.in_(batch))
                                     .values(status=group["status"]).execution_options(synchronize_session=False))
                 ids += group["ids"]
         action.undone = True

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Text, cast, func, null, select, update
 
 from qa.dedup import DEFAULT_THRESHOLD, DuplicateIndex, Match, jaccard
+from qa.review.actions import in_batches
 from qa.store.database import Database
 from qa.store.models import Meta, Pair
 
@@ -94,8 +95,8 @@ def _existing(db: Database, index: DuplicateIndex, found: dict[int, list[Match]]
     wanted = sorted({m.id for matches in found.values() for m in matches})
     present: set[int] = set()
     with db.session() as session:
-        for at in range(0, len(wanted), 900):
-            present.update(session.scalars(select(Pair.id).where(Pair.id.in_(wanted[at:at + 900]))))
+        for batch in in_batches(wanted):
+            present.update(session.scalars(select(Pair.id).where(Pair.id.in_(batch))))
     gone = set(wanted) - present
     if not gone:
         return found

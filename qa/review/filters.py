@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Text, and_, cast, false, func, or_, true
+from sqlalchemy import Text, and_, cast, func, or_, true
 
 from qa.store.models import PAIR_STATUSES, VERDICTS, Pair
 
@@ -83,9 +83,3 @@ class PairFilter(BaseModel):
         """All conditions as one clause (true when there are none)."""
         conditions = self.conditions()
         return and_(*conditions) if conditions else true()
-
-    def is_empty(self) -> bool:
-        return not self.conditions()
-
-
-NOTHING = false()

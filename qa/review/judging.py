@@ -17,7 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import and_, func, select, update
 
 from llms.base import RemoteLLMs
-from qa.judge import Rating, judge_pair
+from qa.judge import Rating, judge_all
 from qa.review.filters import PairFilter
 from qa.store.database import Database
 from qa.store.models import Chunk, Job, Pair, now
@@ -66,16 +66,18 @@ def run_judge_job(db: Database, job_id: int, model: RemoteLLMs, *,
                                        .where(condition, Pair.id > last).order_by(Pair.id).limit(BATCH)).all()
             if not rows:
                 break
-            for pair_id, question, answer, chunk in rows:
-                if should_stop():
-                    status = "cancelled"
-                    break
-                rating = judge_pair(model, question, answer, chunk or "")
+
+            def save(pair_id: int, rating: Rating) -> None:
+                nonlocal last
                 save_rating(db, pair_id, rating)
                 counts["rated" if rating.rated else "unrated"] += 1
                 last = pair_id
+
+            report = judge_all(model, ({"id": pair_id, "question": question, "answer": answer, "chunk": chunk}
+                                       for pair_id, question, answer, chunk in rows), save, should_stop=should_stop)
             _progress(db, job_id, {**counts, "last_id": last})
-            if status != "done":
+            if report.rated + report.unrated < len(rows):  # stopped before the batch's end
+                status = "cancelled"
                 break
     except Exception as exc:  # recorded on the job; the ratings saved so far stay
         status, error = "failed", f"{type(exc).__name__}: {exc}"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qa.export import ExportPair
+from qa.review.actions import in_batches
 from qa.review.filters import SORTS, PairFilter
 from qa.store.models import Chunk, Document, Job, Pair
 
@@ -64,9 +65,18 @@ def list_pairs(session: Session, where: PairFilter, *, sort: str = "id", limit: 
 
 
 def get_pair(session: Session, pair_id: int) -> dict | None:
-    row = session.execute(select(Pair, Document.name).outerjoin(Document, Document.id == Pair.document_id)
-                          .where(Pair.id == pair_id)).first()
-    return pair_dict(*row) if row else None
+    return get_pairs(session, [pair_id])[0]
+
+
+def get_pairs(session: Session, ids: list[int]) -> list[dict | None]:
+    """The pairs with these ids, in their order (None for one that is gone), read in one query per IN_BATCH ids."""
+    found = {}
+    for batch in in_batches(ids):
+        for pair, name in session.execute(select(Pair, Document.name)
+                                          .outerjoin(Document, Document.id == Pair.document_id)
+                                          .where(Pair.id.in_(batch))):
+            found[pair.id] = pair_dict(pair, name)
+    return [found.get(pair_id) for pair_id in ids]
 
 
 def pair_source(session: Session, pair_id: int) -> dict | None:

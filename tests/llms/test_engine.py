@@ -11,32 +11,20 @@ import threading
 
 import pytest
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from llms.base import Response
 from llms.chatglm import ChatGLMLLM
 from llms.config import LocalModelConfig
 from llms.engine import GenerationEngine, _Request
 from llms.errors import ServerBusyError
-from llms.loading import LoadedModel
 from llms.options import GenerationOptions
-from tests.helpers import QUESTIONS, wait_until
-
-@pytest.fixture(scope="module")
-def loaded(tiny_model_path):
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_path)
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_path, dtype=torch.float32).eval()
-    return LoadedModel(tokenizer, model, "cpu", model.config.max_position_embeddings)
+from tests.helpers import QUESTIONS, in_threads, wait_until
+from tests.llms.engine_helpers import loaded, prompt  # noqa: F401  (loaded: a fixture)
 
 
 @pytest.fixture()
-def engine(loaded):
+def engine(loaded):  # noqa: F811
     return GenerationEngine(loaded, max_batch_size=4, max_queue=4)
-
-
-def prompt(loaded, question: str) -> list[int]:
-    return list(loaded.tokenizer.apply_chat_template([{"role": "user", "content": question}],
-                                                     add_generation_prompt=True, return_dict=True)["input_ids"])
 
 
 def run(engine, prompt_ids, **options) -> tuple[str, Response]:
@@ -66,11 +54,7 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_greedy_reply(engi
         start.wait()
         together[i] = run(engine, prompts[i], max_tokens=24, temperature=0)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(prompts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(client, len(prompts))
     for (text, response), (alone_text, alone_response) in zip(together, alone):
         assert text == alone_text
         assert response.finish_reason == alone_response.finish_reason
@@ -189,11 +173,7 @@ def test_quantized_models_batch_concurrent_requests(tiny_model_path, quantize):
         response = model.respond(model.create_prompt(QUESTIONS[i]), max_tokens=12, temperature=0)
         replies[i] = (response.text(), response)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(client, 3)
     for text, response in replies:
         assert response.finish_reason in {"stop", "length"}
         assert 0 < response.usage.completion_tokens <= 12

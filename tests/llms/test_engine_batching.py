@@ -8,28 +8,14 @@ import threading
 
 import pytest
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from llms.base import Response
 from llms.engine import GenerationEngine, default_kv_budget
 from llms.errors import ContextLengthError
 from llms.kv_cache import ROW_GROWTH, kv_bytes_per_token
-from llms.loading import LoadedModel
 from llms.options import GenerationOptions
 from tests.helpers import QUESTIONS, wait_until
-
-
-@pytest.fixture(scope="module")
-def loaded(tiny_model_path):
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_path)
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_path, dtype=torch.float32).eval()
-    return LoadedModel(tokenizer, model, "cpu", model.config.max_position_embeddings)
-
-
-def prompt(loaded, question: str, repeat: int = 1) -> list[int]:
-    text = " ".join([question] * repeat)
-    return list(loaded.tokenizer.apply_chat_template([{"role": "user", "content": text}],
-                                                     add_generation_prompt=True, return_dict=True)["input_ids"])
+from tests.llms.engine_helpers import loaded, prompt  # noqa: F401  (loaded: a fixture)
 
 
 class Stream:

@@ -6,8 +6,6 @@ Runs only where PyTorch sees a CUDA GPU; elsewhere every test here is skipped wi
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import torch
 
@@ -16,7 +14,7 @@ from llms.chatglm import ChatGLMLLM
 from llms.config import LocalModelConfig
 from llms.engine_request import _Request
 from llms.options import GenerationOptions
-from tests.helpers import QUESTIONS
+from tests.helpers import QUESTIONS, in_threads
 
 pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(),
@@ -47,11 +45,7 @@ def test_sampled_and_greedy_requests_batch_on_cuda(tiny_model_path, quantize):
         response = model.respond(model.create_prompt(QUESTIONS[i]), max_tokens=16, **settings[i])
         replies[i] = (response.text(), response)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(settings))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(client, len(settings))
     for text, response in replies:
         assert response.finish_reason in {"stop", "length"}
         assert 0 < response.usage.completion_tokens <= 16

@@ -64,7 +64,8 @@ def test_prompt_states_the_scale_and_criteria_in_the_chunk_language():
     assert "1（很差）到 5（优秀）" in zh[0]["content"]
 
 
-def _judge(openai_stub):
+def judge_model(openai_stub):
+    """The registry's OpenAI-protocol model "judge", answered by the test server (also used by the judge job's tests)."""
     config = Settings.model_validate({"models": {"judge": {
         "backend": "openai", "name": "Judge", "base_url": openai_stub.base_url, "api_key": "test-key",
         "model": "gpt-judge", "max_retries": 0, "timeout": 10}}})
@@ -82,7 +83,7 @@ def test_judge_run_against_a_real_server(openai_stub):
     ]
     pairs = [{"id": i, "question": f"Question {i}?", "answer": "The Broncos.", "chunk": CHUNK} for i in range(5)]
     saved = {}
-    report = judge_all(_judge(openai_stub), pairs, lambda key, rating: saved.__setitem__(key, rating))
+    report = judge_all(judge_model(openai_stub), pairs, lambda key, rating: saved.__setitem__(key, rating))
     assert sorted(saved) == [0, 1, 2, 3, 4]
     assert saved[0].score == 5.0 and saved[0].reason == "Exactly as the passage says."
     assert saved[1].score == 4.0
@@ -97,6 +98,6 @@ def test_judge_run_against_a_real_server(openai_stub):
 def test_a_failing_judge_leaves_pairs_unrated_with_the_error(openai_stub):
     openai_stub.error = (500, {"error": {"message": "overloaded", "type": "server_error"}})
     saved = {}
-    report = judge_all(_judge(openai_stub), [{"id": "a", "question": "Q?", "answer": "A.", "chunk": CHUNK}],
+    report = judge_all(judge_model(openai_stub), [{"id": "a", "question": "Q?", "answer": "A.", "chunk": CHUNK}],
                        lambda key, rating: saved.__setitem__(key, rating))
     assert report.unrated == 1 and saved["a"].score is None and "judge failed" in saved["a"].reason

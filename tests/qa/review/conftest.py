@@ -7,7 +7,7 @@ import pytest
 from qa.review import duplicates
 from qa.store import Job, Pair
 from qa.store.documents import ChunkSpan, add_document
-from tests.qa.store.conftest import db, db_url  # noqa: F401  (the storage suite's fixtures)
+from tests.db_fixtures import db, db_url  # noqa: F401  (the shared database fixtures)
 
 TEXT = ("The Amazon River flows through Peru, Colombia and Brazil into the Atlantic Ocean. "
         "长江是中国最长的河流，全长约6300公里，最终注入东海。")

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from llms.registry import Registry
 from qa.review import PairFilter, get_pair, list_pairs
 from qa.review.judging import run_judge_job, start_judge_job
-from qa.settings import Settings
 from qa.store import Job
-
-
-def judge_model(openai_stub):
-    config = Settings.model_validate({"models": {"judge": {
-        "backend": "openai", "name": "Judge", "base_url": openai_stub.base_url, "api_key": "k", "model": "gpt-judge",
-        "max_retries": 0, "timeout": 10}}})
-    return Registry(config).get("judge")
+from tests.qa.test_judge import judge_model
 
 
 def test_judge_job_rates_what_it_can_and_counts_the_rest(dataset, openai_stub):
