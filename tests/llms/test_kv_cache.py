@@ -1,67 +1,56 @@
-"""GrowingLayer behaves as transformers' DynamicLayer, but appends in place."""
+"""RowKV: one request's keys and values, written in place into buffers that grow in blocks."""
 
 import torch
-from transformers import AutoModelForCausalLM, DynamicCache
-from transformers.cache_utils import DynamicLayer
 
-from llms.kv_cache import GROWTH, GrowingLayer, growing_cache
+from llms.kv_cache import ROW_GROWTH, RowKV, kv_bytes_per_token
 
 
-def states(rows: int, length: int) -> torch.Tensor:
-    return torch.randn(rows, 2, length, 4)
+def states(length: int) -> torch.Tensor:
+    return torch.randn(1, 2, length, 4)
 
 
-def same(layer: GrowingLayer, reference: DynamicLayer) -> bool:
-    return (layer.get_seq_length() == reference.get_seq_length() and torch.equal(layer.keys, reference.keys)
-            and torch.equal(layer.values, reference.values))
-
-
-def test_follows_dynamic_layer_through_appends_selection_and_reassignment():
+def test_writes_append_after_the_committed_positions_and_match_concatenation():
     torch.manual_seed(0)
-    layer, reference = GrowingLayer(), DynamicLayer()
-    for step in [states(3, 5)] + [states(3, 1) for _ in range(GROWTH + 3)]:  # past one growth
-        keys, values = layer.update(step, -step)
-        assert torch.equal(keys, reference.update(step, -step)[0]) and torch.equal(values, -reference.keys)
-    assert same(layer, reference)
-    index = torch.tensor([0, 2])
-    layer.batch_select_indices(index)
-    reference.batch_select_indices(index)
-    assert same(layer, reference)
-    # The engine's merge and trim assign keys, then compute values from the old ones.
-    for target in (layer, reference):
-        target.keys = torch.cat([target.keys, target.keys])[..., 2:, :]
-        target.values = torch.cat([target.values, target.values])[..., 2:, :]
-    assert same(layer, reference)
-    step = states(4, 1)
-    layer.update(step, step)
-    reference.update(step, step)
-    assert same(layer, reference)
+    kv, keys_seen, values_seen = RowKV(layers=2), [], []
+    for length in [5] + [1] * (ROW_GROWTH + 3):  # past one growth
+        new = states(length)
+        keys_seen.append(new)
+        values_seen.append(-new)
+        for layer in range(2):
+            keys, values = kv.write(layer, new, -new)
+            assert torch.equal(keys, torch.cat(keys_seen, dim=-2)) and torch.equal(values, torch.cat(values_seen, dim=-2))
+        kv.commit(length)
+    assert kv.length == 5 + ROW_GROWTH + 3
 
 
-def test_keys_assigned_first_leave_the_values_as_they_were():
-    layer = GrowingLayer()
-    layer.update(states(1, 3), states(1, 3))
-    before = layer.values.clone()
-    layer.keys = states(1, 7)
-    assert torch.equal(layer.values, before)
+def test_an_uncommitted_write_is_overwritten_by_the_next():
+    """A step that failed after writing leaves nothing behind: the next write takes its positions."""
+    kv = RowKV(layers=1)
+    first = states(3)
+    kv.write(0, first, first)
+    kv.commit(3)
+    kv.write(0, states(2), states(2))  # the step fails: no commit
+    retry = states(1)
+    keys, _ = kv.write(0, retry, retry)
+    assert torch.equal(keys, torch.cat([first, retry], dim=-2))
 
 
-def test_appends_write_into_the_same_buffer_until_it_is_full():
-    layer = GrowingLayer()
-    layer.update(states(2, 10), states(2, 10))
-    buffer = layer.keys.data_ptr()
-    for _ in range(GROWTH):
-        layer.update(states(2, 1), states(2, 1))
-        assert layer.keys.data_ptr() == buffer
-    layer.update(states(2, 1), states(2, 1))
-    assert layer.keys.data_ptr() != buffer and layer.get_seq_length() == 10 + GROWTH + 1
+def test_writes_stay_in_one_buffer_until_it_is_full_and_bytes_follow_the_tokens():
+    kv = RowKV(layers=1)
+    kv.write(0, states(10), states(10))
+    kv.commit(10)
+    buffer = kv.keys[0].data_ptr()
+    for _ in range(ROW_GROWTH):
+        kv.write(0, states(1), states(1))
+        kv.commit(1)
+        assert kv.keys[0].data_ptr() == buffer
+    kv.write(0, states(1), states(1))
+    assert kv.keys[0].data_ptr() != buffer
+    held = 2 * (10 + ROW_GROWTH + 1) * 2 * 4 * 4  # keys and values, 2 heads x 4 dims of float32
+    assert held <= kv.nbytes() <= held + 2 * ROW_GROWTH * 2 * 4 * 4
 
 
-def test_generate_with_the_growing_cache_matches_the_dynamic_cache(tiny_model_path):
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_path, dtype=torch.float32).eval()
-    ids = torch.randint(10, 2000, (2, 30), generator=torch.Generator().manual_seed(1))
-    outputs = [model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=GROWTH + 20, do_sample=False,
-                              past_key_values=cache, pad_token_id=0)
-               for cache in (DynamicCache(config=model.config), growing_cache(model.config))]
-    assert outputs[0].shape[1] > 30 + GROWTH
-    assert torch.equal(outputs[0], outputs[1])
+def test_bytes_per_token_counts_keys_and_values_of_every_layer():
+    class Config:
+        num_hidden_layers, hidden_size, num_attention_heads, num_key_value_heads, head_dim = 3, 64, 8, 2, None
+    assert kv_bytes_per_token(Config, 2) == 2 * 3 * 2 * 8 * 2
