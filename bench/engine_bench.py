@@ -177,6 +177,73 @@ def kv_memory(llm, long_tokens: int = 2000, short_tokens: int = 100) -> dict:
             "ratio": used / (held * per_token), "padded_mib": len(rows) * longest * per_token / 2**20}
 
 
+# oneDNN's instruction-set cap per CPU kind imitated (its matmuls are what bf16, float32 and packed Linear run on);
+# ATEN_CPU_CAPABILITY caps PyTorch's own kernels. PyTorch's dynamic int8 runs on fbgemm, which picks its kernels
+# from the real CPU, so its rows are this CPU's in every column.
+CPU_KINDS = {"this CPU (AVX512_BF16)": {},
+             "AVX-512 without bf16 (Ice Lake)": {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_VNNI"},
+             "AVX2 only": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}}
+DTYPE_SETTINGS = {"bfloat16": {"dtype": "bfloat16"}, "float32": {"dtype": "float32"},
+                  "int8 (quantize 8)": {"quantize": 8}}
+
+
+def step_ms(model_dir: Path, setting: str, rows: tuple[int, ...] = (1, 8), steps: int = 12) -> dict:
+    """Decode-step milliseconds of the bench model as the app loads it with `setting`, for each row count
+    (every row holding 100 tokens), best of 3 runs of `steps` steps, in the engine's packed forward."""
+    import torch
+
+    from llms import ragged
+    from llms.chatglm import _in_own_thread
+    from llms.kv_cache import RowKV
+
+    llm = load(model_dir, **DTYPE_SETTINGS[setting])
+    model = llm.load().model
+    ragged.enable(model)
+
+    def measure() -> dict:
+        result = {}
+        with torch.no_grad():
+            for count in rows:
+                caches = [RowKV(model.config.num_hidden_layers) for _ in range(count)]
+                for cache in caches:
+                    ragged.forward(model, torch.arange(5, 105)[None], torch.arange(100)[None],
+                                   [ragged.Segment(cache, 100)], torch.tensor([99]))
+                    cache.commit(100)
+                best = float("inf")
+                for _ in range(3):
+                    start = time.perf_counter()
+                    for _ in range(steps):
+                        ragged.forward(model, torch.full((1, count), 7), torch.full((1, count), 100),
+                                       [ragged.Segment(cache, 1) for cache in caches], torch.arange(count))
+                    best = min(best, (time.perf_counter() - start) / steps)
+                result[count] = 1000 * best
+        return result
+
+    return _in_own_thread(measure)
+
+
+def dtype_table(model_dir: Path) -> None:
+    """Step times per dtype setting under each CPU kind's instruction-set cap, each in a fresh process."""
+    import json
+    import os
+    import subprocess
+
+    print("| CPU kind (oneDNN cap) | setting | 1 row ms/step | 8 rows ms/step | 8 rows / 1 row | 8-row tok/s |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for kind, env in CPU_KINDS.items():
+        for setting in DTYPE_SETTINGS:
+            done = subprocess.run([sys.executable, "-m", "bench.engine_bench", "--model", str(model_dir),
+                                   "--one-dtype", setting], capture_output=True, text=True,
+                                  env={**os.environ, **env})
+            if done.returncode:
+                print(f"| {kind} | {setting} | failed: {(done.stderr.strip().splitlines() or ['?'])[-1][:120]} "
+                      "| | | |", flush=True)
+                continue
+            ms = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"| {kind} | {setting} | {ms['1']:.1f} | {ms['8']:.1f} | {ms['8'] / ms['1']:.2f}x "
+                  f"| {8000 / ms['8']:.0f} |", flush=True)
+
+
 def pause_rows(pauses: dict, label: str) -> str:
     return (f"| {label}: time to its first token | {pauses['admit_s']:.1f} s |\n"
             f"| median gap of the 7 streams without it; with it, over all their gaps | {pauses['median_ms']:.0f} ms; "
@@ -193,8 +260,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-unpaced", type=int, default=4096,
                         help="also measure the pauses with this many prompt tokens every step (4096: the whole "
                              "prompt at once, as the previous engine did); 0: skip")
+    parser.add_argument("--dtype-table", action="store_true",
+                        help="only the decode-step table per dtype setting and CPU kind (about 3 min)")
+    parser.add_argument("--one-dtype", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     model_dir = ensure_model(Path(args.model), "bench")
+    if args.one_dtype:
+        import json
+
+        print(json.dumps(step_ms(model_dir, args.one_dtype)))
+        return 0
+    if args.dtype_table:
+        dtype_table(model_dir)
+        return 0
     bandwidth = read_bandwidth_gb_s()
     llm = load(model_dir)
     Stream(llm, prompt_of(llm, 60, 0), 8).thread.join()  # warm-up

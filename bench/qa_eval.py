@@ -62,14 +62,15 @@ def load(data: Path, lang: str) -> list[dict]:
     paragraphs = []
     for article in raw["data"]:
         for paragraph in article["paragraphs"]:
-            seen, pairs = set(), []
+            seen, pairs, starts = set(), [], {}
             for qa in paragraph["qas"]:
                 question, answer = qa["question"].strip(), qa["answers"][0]["text"].strip() if qa["answers"] else ""
                 if question and answer and question not in seen:
                     seen.add(question)
                     pairs.append((question, answer))
+                    starts[question] = qa["answers"][0].get("answer_start", -1)
             if pairs:
-                paragraphs.append({"context": paragraph["context"], "pairs": pairs})
+                paragraphs.append({"context": paragraph["context"], "pairs": pairs, "starts": starts})
     return paragraphs
 
 

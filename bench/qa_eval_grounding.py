@@ -98,8 +98,15 @@ def _sentences(context: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？；])", context) if s.strip()]
 
 
-def _sentence_of(context: str, answer: str) -> str | None:
-    return next((s for s in _sentences(context) if answer in s and s != answer), None)
+def _sentence_of(context: str, answer: str, start: int) -> str | None:
+    """The sentence holding the answer where the annotator marked it (else its first occurrence)."""
+    at = 0
+    for sentence in _sentences(context):
+        at = context.find(sentence, at)
+        if answer in sentence and sentence != answer and (start < 0 or at <= start < at + len(sentence)):
+            return sentence
+        at += len(sentence)
+    return None
 
 
 def _fresh(options: list[str], context: str, rng) -> str | None:
@@ -193,7 +200,7 @@ def grounding_cases(paragraphs: list[dict], lang: str, seed: int) -> dict[str, l
 
 
 def _issue12_cases(cases, index, paragraph, question, answer, lang, context, name_pool, rng) -> None:
-    sentence = _sentence_of(paragraph["context"], answer)
+    sentence = _sentence_of(paragraph["context"], answer, paragraph.get("starts", {}).get(question, -1))
     if sentence:
         cases["supported: the source sentence"].append((index, question, sentence))
         negated = _negate(sentence, lang)

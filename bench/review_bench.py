@@ -9,6 +9,10 @@ once before timing (that first index build is reported on its own). Each request
 then runs `--repeat` times through the app's test client (routing, validation, the
 queries, JSON); the table gives the median and the slowest request per kind.
 
+With `--export`, every pair is then exported from the database through GET /api/export in
+four formats, the response read as it streams: pairs per second and the growth of the
+process's peak RSS over its RSS before the export.
+
 Run from the repository root: `cpulock -x python -m bench.review_bench` (options: --help).
 """
 
@@ -98,6 +102,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--database", help="SQLAlchemy URL of an empty database (default: a new SQLite file)")
+    parser.add_argument("--export", action="store_true", help="also time GET /api/export of every pair")
     args = parser.parse_args()
 
     from qa.review import catch_up
@@ -133,6 +138,26 @@ def main() -> None:
         worst = max(worst, max(times))
         print(f"| {name} (`{query}`) | {total:,} | {statistics.median(times):.0f} | {max(times):.0f} |")
     print(f"\nslowest request of all: {worst:.0f} ms (goal < 300 ms)")
+    if args.export:
+        export(client, args.pairs)
+
+
+def export(client, count: int) -> None:
+    """GET /api/export of every pair from the database, read as it streams: pairs/s and peak RSS growth."""
+    from bench.memory import peak_mb, reset_peak, rss_mb
+
+    print("\n| export from the database | bytes | seconds | pairs/s | peak RSS growth MiB |\n"
+          "| --- | ---: | ---: | ---: | ---: |")
+    for query in ("format=jsonl&provenance=true", "format=alpaca&with_input=true&zip=false", "format=csv",
+                  "format=sharegpt"):
+        before = rss_mb()
+        reset_peak()
+        started = time.perf_counter()
+        response = client.get(f"/api/export?{query}", buffered=False)
+        size = sum(len(chunk) for chunk in response.response)
+        seconds = time.perf_counter() - started
+        response.close()
+        print(f"| `{query}` | {size:,} | {seconds:.1f} | {count / seconds:,.0f} | {peak_mb() - before:.0f} |")
 
 
 if __name__ == "__main__":

@@ -63,10 +63,11 @@ class LocalModelConfig(_Strict):
     max_queue: int = Field(32, ge=0, le=1024, description="Requests waiting beyond the batch; more get 503.")
     kv_budget_tokens: int | None = Field(
         None, ge=64, le=10_000_000, description="Tokens of KV cache the running requests may hold together (prompt + "
-                                                "max_tokens of each is reserved at admission); null: from free memory.")
+                                                "max_tokens of each is reserved at admission); null: what half the free "
+                                                "memory holds, at most a full context per row.")
     prefill_chunk: int = Field(
         512, ge=16, le=8192, description="Most prompt tokens prefilled in one engine step; while other requests "
-                                         "decode, a step takes fewer, so their next token waits about 3 steps.")
+                                         "decode, a step takes fewer, so their next token waits about 2 steps.")
     language: Literal["zh", "en"] | None = Field(None, description="Force the preset language.")
 
 

@@ -45,7 +45,7 @@ from llms.options import GenerationOptions
 __all__ = ["GenerationEngine", "_Request", "default_kv_budget"]
 
 _END = object()  # the last item of a request's queue of text pieces
-STALL = 1.5  # while requests decode, a step's prompt chunk may add about this many decode steps' time
+STALL = 1.0  # while requests decode, a step's prompt chunk may add about this many decode steps' time
 MIN_CHUNK = 16  # prompt tokens a step takes at least (while the timings are unknown, exactly)
 _QUEUED_POLL = 0.05  # seconds between a queued request's looks at whether its caller has cancelled it
 

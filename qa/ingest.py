@@ -53,3 +53,31 @@ def rechunk(db: Database, document_id: int, settings: ChunkSettings, *, measure:
     chunks = chunk_document(found[0].text, settings, measure=measure, limit=limit)
     doc = store.rechunk(db, document_id, chunks, chunk_size=settings.size, chunk_overlap=settings.overlap)
     return (doc, len(chunks)) if doc is not None else None
+
+
+def check_chunks_fit(db: Database, document_id: int, model: RemoteLLMs, *, prompt: str | None,
+                     max_tokens: int, sample: int = 5) -> None:
+    """For a local model: the document's longest chunks fit its context beside the system prompt and max_tokens,
+    else ContextLengthError (400) saying how to re-chunk. Remote models are not counted here (no tokenizer)."""
+    if not hasattr(model, "render"):
+        return
+    import prompts as presets
+    from sqlalchemy import func, select
+
+    from llms.errors import ContextLengthError
+    from qa.store import Chunk
+
+    if prompt is None:  # the preset for the text's language: take the longer of the two
+        prompt = max((presets.load_preset(presets.default_preset(model.preset_family, lang)) for lang in ("zh", "en")),
+                     key=len)
+    measure, limit = model_measure(model, prompt=prompt, max_tokens=max_tokens)
+    with db.session() as s:
+        longest = s.scalars(select(Chunk.text).where(Chunk.document_id == document_id)
+                            .order_by(func.length(Chunk.text).desc()).limit(sample)).all()
+    worst = max(map(measure, longest), default=0)
+    if limit is not None and worst > limit:
+        raise ContextLengthError(
+            f"The longest chunks of document {document_id} take {worst} tokens of {model.model_id!r}, which leaves "
+            f"room for {limit} beside the system prompt and max_tokens {max_tokens}. Re-chunk the document for this "
+            f"model (PATCH /api/documents/{document_id} with \"model\": \"{model.model_id}\", or a smaller "
+            "chunk_size) or lower max_tokens.", param="document_id")

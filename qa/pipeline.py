@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import prompts
 from llms.base import Message, RemoteLLMs, Response
-from qa.grounding import DEFAULT_THRESHOLD, ground
+from qa.grounding import DEFAULT_THRESHOLD, Verifier, ground
 from prompts.language import detect_language
 from qa.parse import ParseResult, parse_reply
 
@@ -43,6 +43,7 @@ class Extraction:
     grounding_threshold: float = DEFAULT_THRESHOLD
     reask_on_empty: bool = True
     stream: bool = True  # False: the reply comes whole (jobs show no tokens, and parsing events costs CPU)
+    verifier: Verifier | None = None  # the optional model check of grounding (qa.verify)
 
     def __post_init__(self):
         self.language = getattr(getattr(self.model, "settings", None), "language", None) \
@@ -83,7 +84,8 @@ class Extraction:
             for _ in self.events():
                 pass
         answer = self.response.text()
-        pairs = ground(self.parsed.pairs, self.question, self.grounding_threshold)
+        pairs = ground(self.parsed.pairs, self.question, self.grounding_threshold, language=self.language,
+                       verifier=self.verifier)
         codes = (["reasked"] if len(self.responses) > 1 else []) \
             + (["truncated"] if self.response.finish_reason == "length" else []) \
             + ([] if pairs else ["no_pairs"])

@@ -40,6 +40,9 @@ class Settings(ModelsConfig):
     grounding_threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0,
                                        description="Support needed to call an answer grounded.")
     reask_on_empty: bool = Field(True, description="Re-ask once with a format reminder when a reply has no pairs.")
+    verify_model: str | None = Field(
+        None, max_length=200, description="Model id that judges the pairs the grounding rules are unsure of "
+                                          "(an entailment check, qa/verify.py); unset: off.")
     api_token: SecretStr | None = Field(
         None, description="When set, /ask, /api and /v1 need 'Authorization: Bearer <token>'; "
                           "QAPAIR_API_TOKEN overrides it.")

@@ -1,7 +1,8 @@
-// Under a reply: its question–answer pairs as a table with grounding badges and evidence, its notices,
+// Under a reply: its question–answer pairs as a table with grounding badges (grounded, unsupported, unverifiable),
+// the reasons in words and the evidence (highlighted in the user's text when opened), its notices,
 // and the exports (copy as JSONL; download as JSON, JSONL or CSV), written by the server (POST /api/export).
 
-import { el } from "./dom.js";
+import { $, el } from "./dom.js";
 import { downloadFrom, textFrom } from "./download.js";
 import { request } from "./api.js";
 import { addLabels, has, label } from "./i18n.js";
@@ -61,19 +62,48 @@ function button(key, onClick, testid) {
   return node;
 }
 
+// The three grounding verdicts and their badge styles; results without `verdict` fall back on `grounded`.
+const STATES = { grounded: "ok", unsupported: "warn", unverifiable: "muted" };
+const verdictOf = (pair) => (pair.verdict in STATES ? pair.verdict : pair.grounded === true ? "grounded" : "unsupported");
+
+/** Python counts code points, the DOM counts UTF-16 units: the DOM offset of code point `count` in `text`. */
+function utf16(text, count) {
+  let at = 0;
+  for (let n = 0; n < count && at < text.length; n += 1) at += text.codePointAt(at) > 0xffff ? 2 : 1;
+  return at;
+}
+
+/** Mark the pair's evidence in the user's text above the reply (a DOM Range in a CSS highlight), or clear it. */
+function highlight(node, pair, on) {
+  if (!globalThis.CSS?.highlights || typeof Highlight === "undefined") return;
+  if (!on) return void CSS.highlights.delete("evidence");
+  const source = node.closest(".msg")?.previousElementSibling;
+  const text = source?.matches(".msg.user") ? $(".text", source)?.firstChild : null;
+  if (!text || text.nodeType !== Node.TEXT_NODE || typeof pair.evidence_start !== "number") return;
+  const range = new Range();
+  range.setStart(text, Math.min(utf16(text.data, pair.evidence_start), text.data.length));
+  range.setEnd(text, Math.min(utf16(text.data, pair.evidence_end), text.data.length));
+  if (range.toString() === pair.evidence) CSS.highlights.set("evidence", new Highlight(range));
+}
+
 function row(pair, index) {
-  const grounded = pair.grounded === true;
-  const badge = label(el("span", { className: `badge ${grounded ? "ok" : "warn"}` }), grounded ? "grounded" : "unsupported");
+  const verdict = verdictOf(pair);
+  const badge = label(el("span", { className: `badge ${STATES[verdict]}`, "data-verdict": verdict }), verdict);
   const support = typeof pair.support === "number" ? pair.support.toFixed(2) : null;
-  const evidence = pair.evidence
-    ? el("details", { className: "evidence" }, label(el("summary"), "evidence"), el("blockquote", {}, pair.evidence))
+  const reasons = Array.isArray(pair.reasons) && pair.reasons.length
+    ? el("ul", { className: "reasons" }, pair.reasons.map((r) => el("li", { "data-code": r?.code ?? "" }, r?.message ?? "")))
     : null;
-  return el("tr", { className: grounded ? "grounded" : "unsupported" },
+  let evidence = null;
+  if (pair.evidence) {
+    evidence = el("details", { className: "evidence" }, label(el("summary"), "evidence"), el("blockquote", {}, pair.evidence));
+    evidence.addEventListener("toggle", () => highlight(evidence, pair, evidence.open));
+  }
+  return el("tr", { className: verdict },
     el("td", { className: "num" }, String(index + 1)),
     el("td", {}, pair.question ?? ""),
     el("td", {}, el("div", {}, pair.answer ?? ""), evidence),
     el("td", { className: "state" }, badge,
-      support === null ? null : label(el("span", { className: "support" }), "support", { value: support })),
+      support === null ? null : label(el("span", { className: "support" }), "support", { value: support }), reasons),
   );
 }
 

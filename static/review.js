@@ -4,52 +4,8 @@
 import { request } from "./api.js";
 import { $, el } from "./dom.js";
 import { downloadFrom } from "./download.js";
-import { addLabels, initLanguage, label, t } from "./i18n.js";
-
-addLabels({
-  en: {
-    rvFilters: "Filters", rvSearch: "Search", rvDocument: "Document", rvJob: "Job", rvStatus: "Status", rvAny: "Any",
-    stNew: "new", stAccepted: "accepted", stRejected: "rejected", rvGrounding: "Grounding", unverifiable: "unverifiable",
-    rvDuplicates: "Duplicates", rvOnlyDup: "only duplicates", rvNoDup: "no duplicates", rvScore: "Quality score",
-    rvRated: "rated", rvUnrated: "could not be rated", rvUnjudged: "not judged", rvMin: "min", rvMax: "max",
-    rvSort: "Sort", rvOldest: "oldest first", rvNewest: "newest first", rvBest: "best score", rvWorst: "worst score",
-    rvLeastSupport: "least support", rvExport: "Export", rvFormat: "Format", rvProvenance: "provenance",
-    rvExportGo: "Export matching", rvKeys: "Keyboard", rvKeyMove: "next / previous pair",
-    rvKeyAccept: "accept (the selected, or this one)", rvKeyReject: "reject (the selected, or this one)",
-    rvKeyEdit: "edit question and answer", rvKeySelect: "select or unselect", rvKeyUndo: "undo the last action",
-    rvKeySource: "show the source", rvKeyEsc: "leave a filter field", rvPairs: "Pairs", rvSelPage: "page", rvSelAll: "Select all {n} matching",
-    rvSelAllOn: "All {n} matching selected", rvSelected: "{n} selected", rvAccept: "Accept", rvReject: "Reject",
-    rvUndo: "Undo", rvDetail: "Pair", rvNone: "No pair matches.", rvTotal: "{n} pairs", prev: "Previous",
-    next: "Next", rvRange: "{from}–{to} of {total}", rvChanged: "{n} changed.", rvUndone: "Undid the last {kind} ({n}).",
-    rvSaved: "Saved; grounding checked again.", rvSave: "Save", rvCancel: "Cancel", rvEdit: "Edit",
-    rvSource: "Show source", rvHideSource: "Hide source", rvNoSource: "This pair has no source chunk.",
-    rvDupOf: "Duplicates:", rvDupItem: "#{id} ({similarity})", rvExact: "#{id} (same text)",
-    rvFacts: "{document} · {model} · job {job}", rvSupport: "support {value}", rvScoreOf: "score {value}",
-    rvUnratedWhy: "unrated: {reason}", rvExporting: "Exporting…", rvExported: "Exported.",
-    question: "Question", answer: "Answer",
-  },
-  zh: {
-    rvFilters: "筛选", rvSearch: "搜索", rvDocument: "文档", rvJob: "任务", rvStatus: "状态", rvAny: "全部",
-    stNew: "新", stAccepted: "已接受", stRejected: "已拒绝", rvGrounding: "依据", unverifiable: "无法核对",
-    rvDuplicates: "重复", rvOnlyDup: "只看重复", rvNoDup: "不含重复", rvScore: "质量评分",
-    rvRated: "已评分", rvUnrated: "无法评分", rvUnjudged: "未评分", rvMin: "最低", rvMax: "最高",
-    rvSort: "排序", rvOldest: "最早", rvNewest: "最新", rvBest: "评分最高", rvWorst: "评分最低",
-    rvLeastSupport: "依据最弱", rvExport: "导出", rvFormat: "格式", rvProvenance: "附来源",
-    rvExportGo: "导出符合条件的", rvKeys: "快捷键", rvKeyMove: "下一个 / 上一个",
-    rvKeyAccept: "接受（选中的，或当前这个）", rvKeyReject: "拒绝（选中的，或当前这个）",
-    rvKeyEdit: "编辑问题和答案", rvKeySelect: "选中或取消", rvKeyUndo: "撤销上一步",
-    rvKeySource: "查看原文", rvKeyEsc: "离开筛选框", rvPairs: "问答对", rvSelPage: "本页", rvSelAll: "选中全部 {n} 个符合条件的",
-    rvSelAllOn: "已选中全部 {n} 个", rvSelected: "已选 {n} 个", rvAccept: "接受", rvReject: "拒绝",
-    rvUndo: "撤销", rvDetail: "问答对", rvNone: "没有符合条件的问答对。", rvTotal: "{n} 个问答对", prev: "上一页",
-    next: "下一页", rvRange: "第 {from}–{to} 个，共 {total} 个", rvChanged: "已修改 {n} 个。", rvUndone: "已撤销（{kind}，{n} 个）。",
-    rvSaved: "已保存，并重新核对了依据。", rvSave: "保存", rvCancel: "取消", rvEdit: "编辑",
-    rvSource: "查看原文", rvHideSource: "收起原文", rvNoSource: "这个问答对没有原文分块。",
-    rvDupOf: "重复于：", rvDupItem: "#{id}（{similarity}）", rvExact: "#{id}（文字相同）",
-    rvFacts: "{document} · {model} · 任务 {job}", rvSupport: "依据 {value}", rvScoreOf: "评分 {value}",
-    rvUnratedWhy: "无法评分：{reason}", rvExporting: "正在导出……", rvExported: "已导出。",
-    question: "问题", answer: "答案",
-  },
-});
+import { initLanguage, label, t } from "./i18n.js";
+import "./review_labels.js";
 
 const LIMIT = 50;
 const view = { offset: 0, rows: [], total: 0, current: 0, selected: new Set(), allMatching: false, editing: false };
@@ -116,7 +72,7 @@ function row(pair, index) {
   const side = el("span", { className: "side" }, badge(pair),
     label(el("span", { className: `st ${pair.status}`, "data-testid": "status" }), `st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`),
     pair.score !== null ? label(el("span"), "rvScoreOf", { value: pair.score }) : null,
-    pair.duplicate_of.length ? el("span", { className: "badge bad", title: t("rvDupOf") }, "dup") : null);
+    pair.duplicate_of.length ? label(el("span", { className: "badge bad", title: t("rvDupOf") }), "rvDup") : null);
   const node = el("li", { className: `rv-row${index === view.current ? " current" : ""}`, "data-id": pair.id,
     "data-testid": "rv-row" }, box,
   el("span", {}, el("div", { className: "q" }, pair.question), el("div", { className: "a" }, pair.answer)), side);
@@ -157,14 +113,17 @@ function renderDetail() {
     label(el("span"), "rvSupport", { value: Number(pair.support).toFixed(2) }),
     pair.score !== null ? label(el("span", { title: pair.score_reason || "" }), "rvScoreOf", { value: pair.score }) : null,
     pair.rating === "unrated" ? el("span", { className: "error" }, pair.score_reason || "") : null);
+  const reasons = (pair.reasons || []).map((r) => (typeof r === "string" ? r : r?.message || r?.code || ""))
+    .filter(Boolean);
+  const why = reasons.length ? el("ul", { className: "dups", "data-testid": "reasons" }, reasons.map((r) => el("li", {}, r)))
+    : null;
   const dups = pair.duplicate_of.length ? el("div", {}, label(el("span"), "rvDupOf"),
-    el("ul", { className: "dups", "data-testid": "dups" }, pair.duplicate_of.map((d) =>
-      label(el("li"), d.exact ? "rvExact" : "rvDupItem", { id: d.id, similarity: d.similarity })))) : null;
+    el("ul", { className: "dups", "data-testid": "dups" }, pair.duplicate_of.map(duplicateItem))) : null;
   const sourceButton = label(el("button", { type: "button", className: "ghost small", "data-testid": "show-source" }), "rvSource");
   const source = el("div", { className: "source", "data-testid": "source", hidden: true });
   sourceButton.addEventListener("click", () => showSource(pair, source, sourceButton));
-  const head = el("div", { className: "row wrap" }, badge(pair), el("span", { className: `st ${pair.status}` },
-    t(`st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`)), el("span", { className: "hint" }, `#${pair.id}`));
+  const head = el("div", { className: "row wrap" }, badge(pair), label(el("span", { className: `st ${pair.status}` }),
+    `st${pair.status[0].toUpperCase()}${pair.status.slice(1)}`), el("span", { className: "hint" }, `#${pair.id}`));
   if (view.editing) {
     const q = el("textarea", { id: "edit-q", "data-testid": "edit-question", maxLength: 20000 });
     const a = el("textarea", { id: "edit-a", "data-testid": "edit-answer", maxLength: 20000 });
@@ -187,8 +146,25 @@ function renderDetail() {
   }
   const edit = label(el("button", { type: "button", className: "ghost small" }), "rvEdit");
   edit.addEventListener("click", startEdit);
-  box.replaceChildren(head, field("question", pair.question), field("answer", pair.answer), facts, dups,
-    el("div", { className: "row" }, edit, sourceButton), source);
+  box.replaceChildren(...[head, field("question", pair.question), field("answer", pair.answer), facts, why, dups,
+    el("div", { className: "row" }, edit, sourceButton), source].filter(Boolean)); // replaceChildren writes null as text
+}
+
+/** One pair this one duplicates: its id and similarity; a click shows its question beside it. */
+function duplicateItem(dup) {
+  const button = label(el("button", { type: "button", className: "ghost small", "data-testid": "dup" }),
+    dup.exact ? "rvExact" : "rvDupItem", { id: dup.id, similarity: dup.similarity });
+  const item = el("li", {}, button);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const other = await request("GET", `/api/pairs/${dup.id}`);
+      item.append(el("div", { className: "hint", "data-testid": "dup-question" }, other.question));
+    } catch (error) {
+      item.append(el("div", { className: "error" }, error.message));
+    }
+  }, { once: true });
+  return item;
 }
 
 /** The chunk as text nodes, the evidence in a <mark>: nothing from the data is parsed as markup. */
@@ -298,7 +274,8 @@ function onKey(event) {
 async function exportMatching() {
   say("rvExporting");
   try {
-    const extra = { format: $("#x-format").value, provenance: $("#x-provenance").checked, sort: $("#f-sort").value };
+    const extra = { format: $("#x-format").value, provenance: $("#x-provenance").checked,
+      with_input: $("#x-input").checked, sort: $("#f-sort").value };
     await downloadFrom(`/api/export?${query(extra)}`, undefined, "qa_pairs");
     say("rvExported");
   } catch (error) {
@@ -306,11 +283,32 @@ async function exportMatching() {
   }
 }
 
+/** A judge job over the pairs that match: its counts (rated, and the ones it could not rate) shown as it runs. */
+async function judge() {
+  const model = $("#j-model").value;
+  if (!model) return label($("#j-status"), "rvJudgeNone");
+  try {
+    let job = await request("POST", "/api/judge", { model, filter: filter() });
+    while (job.status === "queued" || job.status === "running") {
+      label($("#j-status"), "rvJudging", job);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      job = await request("GET", `/api/judge/${job.id}`);
+    }
+    label($("#j-status"), "rvJudging", job);
+    await load(true);
+  } catch (error) {
+    $("#j-status").textContent = error.message;
+  }
+}
+
 async function fillChoices() {
-  const [{ data: formats }, documents] = await Promise.all([
+  const [{ data: formats }, documents, models] = await Promise.all([
     request("GET", "/api/export/formats"),
     request("GET", "/api/documents?limit=200").catch(() => ({ data: [] })),
+    request("GET", "/api/models").catch(() => ({ data: [] })),
   ]);
+  $("#j-model").replaceChildren(label(el("option", { value: "" }), "rvJudgeModel"),
+    ...models.data.filter((m) => m.available).map((m) => el("option", { value: m.id }, m.name)));
   $("#x-format").replaceChildren(...formats.map((f) => el("option", { value: f.name, title: f.description }, f.name)));
   $("#f-document").append(...documents.data.map((d) => el("option", { value: d.id }, d.name)));
   const wanted = new URLSearchParams(location.search);
@@ -345,6 +343,7 @@ function init() {
   $("#b-reject").addEventListener("click", () => setStatus("rejected"));
   $("#b-undo").addEventListener("click", undo);
   $("#x-go").addEventListener("click", exportMatching);
+  $("#j-go").addEventListener("click", judge);
   document.addEventListener("keydown", onKey);
 }
 

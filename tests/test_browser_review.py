@@ -60,7 +60,7 @@ def current_question(page):
     return page.text_content(".rv-row.current .q")
 
 
-def test_review_filter_edit_keyboard_and_export(page, live):
+def test_review_filter_edit_keyboard_and_export(page, live, openai_stub):
     ids = live.data["ids"]
     assert page.text_content("[data-testid=rv-total]") == "65 pairs"
     assert page.text_content("[data-testid=pg-range]") == "1–50 of 65"
@@ -92,6 +92,21 @@ def test_review_filter_edit_keyboard_and_export(page, live):
     wait_until(lambda: page.locator("#rv-detail .badge").first.text_content() == "grounded")
     page.click("[data-testid=show-source]")
     assert "Atlantic Ocean" in page.text_content("[data-testid=evidence]")
+    assert "null" not in page.text_content("#rv-detail")
+
+    # each pair shows the ones it duplicates; a click shows their question
+    page.select_option("[data-testid=f-status]", "")
+    page.fill("[data-testid=f-q]", "长江")
+    wait_until(lambda: page.text_content("[data-testid=rv-total]") == "2 pairs" and "长江" in current_question(page))
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.click("[data-testid=dup]")
+    assert page.text_content("[data-testid=dup-question]") == "长江有多长？"
+    page.fill("[data-testid=f-q]", "amazon")
+    page.select_option("[data-testid=f-status]", "new")
+    wait_until(lambda: page.text_content("[data-testid=rv-total]") == "2 pairs" and "Amazon" in current_question(page))
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
 
     # a accepts the current pair; u undoes it
     page.keyboard.press("a")
@@ -123,4 +138,12 @@ def test_review_filter_edit_keyboard_and_export(page, live):
     records = [json.loads(line) for line in Path(download.value.path()).read_text().splitlines()]
     assert len(records) == 4 and records[1]["answer"] == "Into the Atlantic Ocean."
     assert all(r["source"]["grounded"] and r["source"]["document"] == "rivers.txt" for r in records)
+
+    # the quality score: a judge job over what matches, its counts shown as it runs
+    openai_stub.replies.append("Score: 2/5, the answer is vague.")
+    page.select_option("[data-testid=j-model]", "chatgpt")
+    page.click("[data-testid=judge]")
+    wait_until(lambda: (page.text_content("[data-testid=judge-status]") or "").startswith("done"))
+    assert page.text_content("[data-testid=judge-status]") == "done: 1 rated, 0 could not be rated, of 1."
+    assert pair(live, 3)["score"] == 2.0
     assert ids  # the seeded ids were used above through the rows

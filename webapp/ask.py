@@ -19,6 +19,7 @@ from llms.errors import InvalidRequestError
 from llms.options import MaxTokens, Temperature, TopP
 from qa.pipeline import Extraction
 from qa.store import TEXT_MAX
+from qa.verify import verifier_for
 from webapp.disconnect import cancel_if_client_leaves
 from webapp.errors import mid_stream_error
 from webapp.openapi import endpoint
@@ -77,7 +78,8 @@ def ask(body: AskRequest):
     config = app_state.config
     extraction = Extraction(model, req.question, req.prompt, [t.model_dump() for t in req.history],
                             {"max_tokens": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p},
-                            grounding_threshold=config.grounding_threshold, reask_on_empty=config.reask_on_empty)
+                            grounding_threshold=config.grounding_threshold, reask_on_empty=config.reask_on_empty,
+                            verifier=verifier_for(config, app_state.registry))
     if not req.stream:
         with cancel_if_client_leaves(extraction.cancel):
             result = extraction.result()

@@ -25,7 +25,7 @@ CHUNK_MAX = 100_000
 FORMAT_PATTERN = "^(" + "|".join(FORMATS) + ")$"
 #: what an export may come back as: each format's own media type, or a zip with its dataset_info.json
 EXPORT_MEDIA = tuple(dict.fromkeys([f.media_type.split(";")[0] for f in FORMATS.values()] + ["application/zip"]))
-FILE_RESPONSE = {200: {"type": "string", "format": "binary",
+FILE_RESPONSE = {200: {"format": "binary",  # no "type": a json export is an array, the others are bytes
                        "description": "The export file (or a zip with dataset_info.json)"}}
 
 

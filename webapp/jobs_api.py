@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import prompts
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError
 from llms.options import MaxTokens, Temperature
+from qa.ingest import check_chunks_fit
 from qa.jobs import JobStateError, queue
 from qa.store import Job
 from qa.store import documents as doc_store
@@ -121,8 +122,10 @@ def create_job(body: JobIn):
     if not chunks:
         raise InvalidRequestError(f"Document {body.document_id} has no chunks to read.", param="document_id")
     name, text = _prompt(body.prompt)
+    max_tokens = body.max_tokens or app_state.config.max_tokens
+    check_chunks_fit(app_state.db, document.id, model, prompt=text, max_tokens=max_tokens)
     job = queue.create_job(app_state.db, document_id=document.id, model=model.model_id, prompt_name=name,
-                           prompt_text=text, max_tokens=body.max_tokens or app_state.config.max_tokens,
+                           prompt_text=text, max_tokens=max_tokens,
                            temperature=body.temperature if body.temperature is not None
                            else app_state.config.temperature,
                            concurrency=body.concurrency or app_state.config.job_concurrency)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llms.errors import InvalidRequestError, NotFoundError
 from qa.review import PairFilter
-from qa.review.judging import run_judge_job, start_judge_job, unfinished_judge_jobs
+from qa.review.judging import run_judge_job, start_judge_job, stopped_elsewhere, unfinished_judge_jobs
 from qa.store.models import Job
 from webapp.openapi import endpoint
 from webapp.state import state
@@ -29,7 +29,7 @@ class JudgeRequest(BaseModel):
 def run_in_background(db, job_id: int, model) -> None:
     def work():
         try:
-            run_judge_job(db, job_id, model)
+            run_judge_job(db, job_id, model, should_stop=lambda: stopped_elsewhere(db, job_id))
         except Exception:
             log.exception("judge job %s failed", job_id)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+from sqlalchemy.exc import SQLAlchemyError
 
 from llms.errors import ConflictError, InvalidRequestError, NotFoundError
 from qa.review import (IDS_MAX, LIMIT_MAX, SORTS, NothingToUndo, PairFilter, catch_up, edit_pair, get_pair,
@@ -15,8 +17,12 @@ from webapp.openapi import endpoint
 from webapp.state import state
 
 bp = Blueprint("pairs_api", __name__)
+log = logging.getLogger(__name__)
 
 TEXT_MAX = 20_000
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"  # not blank, no NUL
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 PASSAGE_MAX = 100_000
 SAVE_MAX = 500
 Sort = Literal[tuple(SORTS)]
@@ -32,8 +38,8 @@ class PairQuery(PairFilter):
 
 class PairPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: StrictStr | None = Field(None, min_length=1, max_length=TEXT_MAX, pattern=r"\S")
-    answer: StrictStr | None = Field(None, min_length=1, max_length=TEXT_MAX, pattern=r"\S")
+    question: StrictStr | None = Field(None, min_length=1, max_length=TEXT_MAX, pattern=TEXT_PATTERN)
+    answer: StrictStr | None = Field(None, min_length=1, max_length=TEXT_MAX, pattern=TEXT_PATTERN)
     status: Literal["new", "accepted", "rejected"] | None = None
 
 
@@ -45,7 +51,7 @@ class BulkSet(BaseModel):
 class BulkRequest(BaseModel):
     """Either `ids` (at most 10,000) or `filter` (every pair that matches it: "select all matching")."""
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] | None = Field(None, min_length=1, max_length=IDS_MAX)
+    ids: list[Id] | None = Field(None, min_length=1, max_length=IDS_MAX)
     filter: PairFilter | None = None
     set: BulkSet
 
@@ -58,16 +64,16 @@ class BulkRequest(BaseModel):
 
 class AskPair(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    question: StrictStr = Field(min_length=1, max_length=TEXT_MAX)
-    answer: StrictStr = Field(min_length=1, max_length=TEXT_MAX)
+    question: StrictStr = Field(min_length=1, max_length=TEXT_MAX, pattern=NO_NUL)
+    answer: StrictStr = Field(min_length=1, max_length=TEXT_MAX, pattern=NO_NUL)
 
 
 class SaveRequest(BaseModel):
     """Pairs from the chat page's /ask with the passage they came from."""
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
-    passage: StrictStr = Field(min_length=1, max_length=PASSAGE_MAX)
+    passage: StrictStr = Field(min_length=1, max_length=PASSAGE_MAX, pattern=NO_NUL)
     model: StrictStr = Field(min_length=1, max_length=100)
-    prompt: StrictStr | None = Field(None, max_length=TEXT_MAX)
+    prompt: StrictStr | None = Field(None, max_length=TEXT_MAX, pattern=NO_NUL)
     pairs: list[AskPair] = Field(min_length=1, max_length=SAVE_MAX)
 
 
@@ -91,8 +97,12 @@ def _warm(setup) -> None:
 
 
 def _refresh() -> None:
-    """Flag duplicates among pairs added since the last look (by jobs, workers or saves)."""
-    catch_up(state().db, state().config.duplicate_threshold)
+    """Flag duplicates among pairs added since the last look (by jobs, workers or saves). A failure (another
+    process writing the same flags at once, say) is logged: the pairs are listed all the same."""
+    try:
+        catch_up(state().db, state().config.duplicate_threshold)
+    except SQLAlchemyError:
+        log.warning("duplicate flags not brought up to date", exc_info=True)
 
 
 def _one(pair_id: int) -> dict:

@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     runner.stop()
     written = write_export(export_pairs(db, job_ids=job_ids), args.format, out)
     failed = counts["failed"] + counts["pending"] + counts["running"]
-    print(f"chunks: {counts['done']} done, {failed} not done, of {counts['total']}; pairs: {counts['pairs']}; "
+    empty = f" ({counts['empty']} gave no pairs)" if counts["empty"] else ""
+    print(f"chunks: {counts['done']} done{empty}, {failed} not done, of {counts['total']}; pairs: {counts['pairs']}; "
           f"time: {time.monotonic() - began:.1f} s; wrote {', '.join(map(str, written))}")
     for jid in job_ids:
         for error in queue.progress(db, [jid])[jid]["errors"]:
@@ -125,7 +126,7 @@ def _watch(db, runner, job_ids: list[int], *, quiet: bool) -> dict:
     def totals() -> dict:
         sums: dict = {}
         for item in queue.progress(db, job_ids).values():
-            for key in ("total", "done", "failed", "running", "pending", "pairs"):
+            for key in ("total", "done", "failed", "running", "pending", "pairs", "empty"):
                 sums[key] = sums.get(key, 0) + item[key]
         return sums
 

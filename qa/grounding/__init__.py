@@ -51,6 +51,8 @@ MESSAGES = {
     "negation_removed": {"en": "the text says the opposite: it says “{text}” here",
                          "zh": "原文的意思相反：原文这里有“{text}”"},
     "other_question": {"en": "the evidence is about another question", "zh": "证据说的是另一个问题"},
+    "wrong_kind": {"en": "the evidence is about another question: the question asks for a {kind}, the answer gives none",
+                   "zh": "证据说的是另一个问题：问题问的是{kind_zh}，答案没有给出"},
     "low_support": {"en": "only {percent}% of the answer is in the text", "zh": "答案只有{percent}%能在原文中找到"},
 }
 
@@ -58,6 +60,8 @@ MESSAGES = {
 def reason(code: str, language: str = "en", **values) -> dict:
     """{"code", "message"} in the language ("en" or "zh")."""
     template = MESSAGES[code]["zh" if language == "zh" else "en"]
+    if "kind" in values:
+        values = {**values, "kind_zh": {"number": "数字", "name": "人名或地名"}.get(values["kind"], values["kind"])}
     return {"code": code, "message": template.format(**values)}
 
 

@@ -75,4 +75,25 @@ def stem(word: str) -> str:
     return word[:5]
 
 
+# What kind of answer a question asks for, when its wording says so plainly.
+_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|far|tall|high)\b|\bwhat (?:year|percentage|percent)\b"
+                          r"|\bwhich year\b|\bin what year\b|多少|(?<!哪)几[个年次位种项层条部名天只届册卷页场岁月号%]|哪一?年|哪一?天"
+                          r"|百分之几|何年")
+_ASKS_PERSON_OR_PLACE = re.compile(r"^(?:who|whom|where)\b|谁|哪里|哪儿|何地|何人|哪个(?:国家|城市|地方|人)")
+_HAS_NUMBER = re.compile(r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                         r"forty|fifty|hundred|thousand|million|billion|dozen|dozens|several|half|once|twice|first|"
+                         r"second|third|fourth|fifth|single|both|none|no)\b|[零〇一二两三四五六七八九十百千万亿半数几双首]")
+_ONLY_NUMBER = re.compile(r"[\d\s年月日号时分秒点.]+")
+
+
+def answer_type_mismatch(question_normal: str, answer_normal: str) -> str | None:
+    """"number" when the question asks how many / which year and the answer has no number;
+    "name" when it asks who / where and the answer is only a number or date; else None."""
+    if _ASKS_NUMBER.search(question_normal) and not _HAS_NUMBER.search(answer_normal):
+        return "number"
+    if _ASKS_PERSON_OR_PLACE.search(question_normal) and _ONLY_NUMBER.fullmatch(answer_normal):
+        return "name"
+    return None
+
+
 CJK_RUN = re.compile(rf"[{CJK_RANGES}]{{2,}}")

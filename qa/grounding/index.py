@@ -69,7 +69,12 @@ class SourceIndex:
         else:
             finding = self._overlap(text, normal, answer_origin, question, threshold, asked)
         if finding.verdict == "grounded":
-            self._about(asked, finding, short, answer.strip())
+            mismatch = checks.answer_type_mismatch(normalize(question)[0], normal)
+            if mismatch:
+                finding.verdict, finding.unsure = "unsupported", True
+                finding.reasons.append(("wrong_kind", {"kind": mismatch}))
+            else:
+                self._about(asked, finding, short, answer.strip())
         return finding
 
     def _overlap(self, text: str, normal: str, answer_origin: list[int], question: str, threshold: float,
@@ -103,11 +108,9 @@ class SourceIndex:
         runs = self._unmatched_runs(content, covered)
         support *= 0.5 ** len(runs)
         start, end = self._widen(asked_keys, start, end, window)
-        # The question's words the answer repeats count as matched where they sit inside the evidence.
-        matched |= {at for unit in units if unit.text in asked_keys for place in self.places.get(unit.text, ())
-                    if start <= place < end for at in range(place, place + len(unit.text))}
         in_found = {at for unit in found for at in range(unit.start, unit.end)}
-        negation = self._negation(normal, answer_origin, text, covered, in_found, matched)
+        negation = self._negation(normal, answer_origin, text, covered, in_found, matched,
+                                  {marker for _, marker in checks.negations(asked_normal)})
         reasons: list[tuple[str, dict]] = []
         shown: list[Unit] = []  # the longest of overlapping units: "1960年", not also "1960"
         for unit in sorted(missing, key=lambda unit: (unit.start, unit.start - unit.end)):
@@ -164,26 +167,29 @@ class SourceIndex:
         return at < len(places) and places[at] <= high
 
     def _negation(self, normal: str, answer_origin: list[int], text: str, covered: set[int], found: set[int],
-                  matched: set[int]) -> list[tuple[str, dict]]:
+                  matched: set[int], asked: set[str]) -> list[tuple[str, dict]]:
         """A negation of a matched word that the answer adds, or that the source has and the answer drops.
 
         `covered`/`found`: answer positions matched (with stop characters) / inside found units;
-        `matched`: the source positions of the found units.
+        `matched`: the source positions of the found units; `asked`: the question's own negations,
+        which an answer may repeat.
         """
         if not matched:
             return []
         low, high = min(matched), max(matched) + 1
 
-        def beside(at: int, length: int, places: set[int], reach: int) -> bool:
-            return any(at + length + gap in places for gap in range(reach)) or at - 1 in places
+        def negating(at: int, marker: str, places: set[int]) -> bool:  # a matched word right after the marker
+            return any(at + len(marker) + gap in places for gap in range(2 if marker != "not" else 12))
 
-        said = [(at, m) for at, m in checks.negations(normal) if beside(at, len(m), covered, 4 if m != "not" else 12)]
-        has = [(at, m) for at, m in checks.negations(self.normal, max(0, low - 4), high)
-               if beside(at, len(m), matched, 4 if m != "not" else 12)]
-        # A Chinese marker inside a character pair found in the source is in the source: it adds nothing.
+        every_said = checks.negations(normal)
+        said = [(at, m) for at, m in every_said if negating(at, m, covered) and m not in asked]
+        region = checks.negations(self.normal, max(0, low - 12), high)
+        has = [(at, m) for at, m in region if negating(at, m, matched) and m not in asked]
+        # A Chinese marker inside character pairs found in the source is in the source: it adds nothing.
         added = [(at, m) for at, m in said if m != "not" and not (
             {at, at + 1} <= found and (at == 0 or at - 1 in found))]  # "郎非是": both pairs found
-        dropped = [(at, m) for at, m in has if m != "not" and at not in matched]
+        dropped = [(at, m) for at, m in has if m != "not" and at not in matched
+                   and m not in {marker for _, marker in every_said}]
         english_said, english_has = [x for x in said if x[1] == "not"], [x for x in has if x[1] == "not"]
         if len(english_said) > len(english_has):
             added.append(english_said[len(english_has)])

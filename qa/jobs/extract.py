@@ -12,7 +12,7 @@ from llms.errors import (
     BackendConnectionError, BackendError, BackendRateLimitError, BackendTimeoutError, LLMError, ServerBusyError,
 )
 from qa.jobs.queue import Claimed
-from qa.pipeline import Extraction
+from qa.pipeline import NOTICES, Extraction
 from qa.store import Job
 from qa.store.models import now
 
@@ -96,7 +96,8 @@ def rows(result: dict, job: Job, claimed: Claimed, document_id: int, system_prom
             start = found if found >= 0 else None
         end = pair.get("evidence_end", None if start is None else start + len(evidence))
         grounded = bool(pair.get("grounded"))
-        reasons = list(pair.get("reasons") or []) + (["truncated"] if truncated else [])
+        reasons = list(pair.get("reasons") or []) + (
+            [{"code": "truncated", "message": NOTICES["truncated"][result.get("language") or "en"]}] if truncated else [])
         out.append({
             "document_id": document_id, "chunk_id": claimed.chunk_id, "job_id": job.id,
             "question": str(pair["question"]), "answer": str(pair["answer"]), "model": job.model,

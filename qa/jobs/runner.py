@@ -68,13 +68,13 @@ class Runner:
 
     def notify(self) -> None:
         """Something changed (a job was created or resumed): look now, starting the thread if needed."""
-        with self._lock:
+        with self._lock:  # under the lock: a loop about to end for want of work sees the wake-up and stays
             if self._stop.is_set():
                 return
+            self._wake.set()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="qapair-runner", daemon=True)
                 self._thread.start()
-        self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming, halt in-flight chunks (given back as pending) and wait for them."""

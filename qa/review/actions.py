@@ -34,9 +34,9 @@ def grounding_fields(question: str, answer: str, chunk: Chunk | None, threshold:
                 "evidence_end": None, "reasons": ["no source chunk to check the answer against"]}
     checked = ground([{"question": question, "answer": answer}], chunk.text, threshold)[0]
     evidence = checked["evidence"]
-    at = checked.get("evidence_start")  # offsets in the chunk, when the grounding gives them
+    at = checked.get("evidence_start") if evidence else -1  # offsets in the chunk, when the grounding gives them
     if at is None:
-        at = chunk.text.find(evidence) if evidence else -1
+        at = chunk.text.find(evidence)
     default_reasons = [] if checked["grounded"] else [f"support {checked['support']:.2f} is below {threshold:.2f}"]
     return {"verdict": checked.get("verdict") or ("grounded" if checked["grounded"] else "unsupported"),
             "grounded": checked["grounded"], "support": checked["support"], "evidence": evidence,

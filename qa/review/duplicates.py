@@ -6,7 +6,8 @@ worker, /ask saves) and writes `duplicate_of` = [{"id", "similarity", "exact"}, 
 on each new pair that repeats an earlier one; it is cheap when nothing is new (one
 max(id) query), so readers call it before listing. `reflag(db, ids)` re-checks
 edited pairs: each is re-indexed with its new text and matched against all others,
-and pairs that listed it drop it when they no longer match. The last id indexed is
+and pairs that listed it drop it when they no longer match. Pairs deleted since they were
+indexed (with their document) leave the index when a new pair would match them. The last id indexed is
 kept in the store's meta table, so a restarted process indexes the old pairs again
 without rewriting their flags.
 """
@@ -77,7 +78,7 @@ def catch_up(db: Database, threshold: float = DEFAULT_THRESHOLD) -> int:
                                        .order_by(Pair.id).limit(BATCH)).all()
             if not rows:
                 break
-            found = flags.index.add(rows).by_id()
+            found = _existing(db, flags.index, flags.index.add(rows).by_id())
             with db.write() as session:
                 if found:
                     session.execute(update(Pair), [{"id": key, "duplicate_of": _matches(m)}
@@ -86,6 +87,21 @@ def catch_up(db: Database, threshold: float = DEFAULT_THRESHOLD) -> int:
                 session.merge(Meta(key=WATERMARK_KEY, value=str(flags.watermark)))
             flagged += len(found)
     return flagged
+
+
+def _existing(db: Database, index: DuplicateIndex, found: dict[int, list[Match]]) -> dict[int, list[Match]]:
+    """The matches whose earlier pair still exists; pairs deleted since (with their document) leave the index."""
+    wanted = sorted({m.id for matches in found.values() for m in matches})
+    present: set[int] = set()
+    with db.session() as session:
+        for at in range(0, len(wanted), 900):
+            present.update(session.scalars(select(Pair.id).where(Pair.id.in_(wanted[at:at + 900]))))
+    gone = set(wanted) - present
+    if not gone:
+        return found
+    index.remove(gone)
+    kept = {key: [m for m in matches if m.id not in gone] for key, matches in found.items()}
+    return {key: matches for key, matches in kept.items() if matches}
 
 
 def _read_old(session, index: DuplicateIndex, upto: int) -> int:

@@ -22,7 +22,6 @@ SORTS = {
     "id": (Pair.id,), "-id": (Pair.id.desc(),),
     "score": (Pair.score.asc().nulls_first(), Pair.id), "-score": (Pair.score.desc().nulls_last(), Pair.id.desc()),
     "support": (Pair.support, Pair.id), "-support": (Pair.support.desc(), Pair.id.desc()),
-    "question": (Pair.question, Pair.id), "-question": (Pair.question.desc(), Pair.id.desc()),
 }
 assert set(PAIR_STATUSES) == {"new", "accepted", "rejected"} and set(VERDICTS) == set(Verdict.__args__)
 
@@ -41,7 +40,8 @@ class PairFilter(BaseModel):
     score_max: float | None = Field(None, ge=0, le=5)
     rated: Rated | None = Field(None, description="rated, unrated (the judge could not rate it) or unjudged")
     origin: Literal["job", "ask"] | None = None
-    q: str | None = Field(None, max_length=Q_MAX, description="Text in the question or answer (any case)")
+    q: str | None = Field(None, max_length=Q_MAX, pattern=r"^[^\x00]*$",
+                          description="Text in the question or answer (any case)")
 
     def conditions(self) -> list:
         """SQLAlchemy conditions on Pair for this filter."""

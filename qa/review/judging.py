@@ -84,8 +84,16 @@ def run_judge_job(db: Database, job_id: int, model: RemoteLLMs, *,
         with db.write() as session:
             job = session.get(Job, job_id)
             job.options = {**(job.options or {}), **counts, "last_id": last}
-            job.status, job.error, job.finished_at = status, error, now()
+            if not (status == "cancelled" and job.status in ("paused", "cancelled")):  # a pause set elsewhere stays
+                job.status = status
+            job.error, job.finished_at = error, now()
     return counts
+
+
+def stopped_elsewhere(db: Database, job_id: int) -> bool:
+    """The job was paused or cancelled (through the jobs API, say) while it ran."""
+    with db.session() as session:
+        return session.scalar(select(Job.status).where(Job.id == job_id)) in ("paused", "cancelled", None)
 
 
 def unfinished_judge_jobs(db: Database) -> list[tuple[int, str]]:

@@ -11,7 +11,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from llms.base import Response
-from llms.engine import GenerationEngine
+from llms.engine import GenerationEngine, default_kv_budget
 from llms.errors import ContextLengthError
 from llms.kv_cache import ROW_GROWTH, kv_bytes_per_token
 from llms.loading import LoadedModel
@@ -176,3 +176,9 @@ def test_stop_strings_are_found_across_pieces_and_never_sent(loaded):
     engine = GenerationEngine(loaded)
     text, _, reason = Stream(engine, ids, max_tokens=40, stop=[stop, "x" * 200]).rest()
     assert (text, reason) == (whole[:whole.index(stop)], "stop")
+
+
+def test_the_default_kv_budget_holds_a_context_and_at_most_one_per_row(loaded):
+    budget = default_kv_budget(loaded, max_batch_size=4)
+    assert loaded.context_length <= budget <= 4 * loaded.context_length
+    assert GenerationEngine(loaded, max_batch_size=4).kv_budget == budget

@@ -40,7 +40,7 @@ def test_a_claim_beyond_the_text_is_named(question, answer, source, added):
 
 @pytest.mark.parametrize("question, answer, source, code", [
     ("When was Trinity Church founded?", "Trinity Church was not founded in 1878.", FOUNDING, "negation_added"),
-    ("Was the church rebuilt after the fire?", "The church was rebuilt after the fire of 1932.", FOUNDING,
+    ("What happened to the church after the fire?", "The church was rebuilt after the fire of 1932.", FOUNDING,
      "negation_removed"),
     ("这座水库建于哪一年？", "这座水库不是建于1958年。", FLOODS, "negation_added"),
     ("当地政府批准扩建计划了吗？", "当地政府批准了扩建计划。", FLOODS, "negation_removed"),

@@ -126,6 +126,11 @@ def test_a_full_queue_answers_503_and_the_page_still_loads(tmp_path, tiny_model_
         def in_flight():
             return {m["id"]: m["in_flight"] for m in json.loads(wait_for(f"{base}/api/models", proc))["data"]}
 
+        # the model loaded and gunicorn's warm-up over, so only the requests below hold the local engine's places
+        ready = urllib.request.Request(f"{base}/ask", method="POST", headers={"Content-Type": "application/json"},
+                                       data=json.dumps({"question": "hi", "model": "chatglm", "max_tokens": 1}).encode())
+        urllib.request.urlopen(ready, timeout=120).read()
+        wait_until(lambda: in_flight()["chatglm"] == 0, timeout=60)
         for _ in range(2):
             post({"question": "hi", "model": "chatglm", "max_tokens": 3000, "temperature": 0})
             post({"question": "Text.", "model": "chatgpt"})

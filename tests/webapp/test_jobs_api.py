@@ -113,14 +113,40 @@ def test_pause_resume_cancel_and_bad_requests(jobs_app, openai_stub):
     assert client.delete(f"/api/documents/{job['document_id']}").status_code == 204  # the job is over
 
 
-def test_a_local_model_job_finishes_and_counts_chunks_without_pairs(jobs_app):
+def test_a_local_model_job_decodes_its_chunks_together_and_counts_chunks_without_pairs(jobs_app, monkeypatch):
+    from llms.engine import GenerationEngine
+
+    rows_seen = []
+    step = GenerationEngine._step_isolated
+
+    def counting_step(engine, parts):
+        rows_seen.append(len({id(request) for request, _ in parts}))
+        return step(engine, parts)
+
+    monkeypatch.setattr(GenerationEngine, "_step_isolated", counting_step)
     client = jobs_app.test_client()
     doc = client.post("/api/documents", json={"name": "short.txt", "text": TEXT[:600], "chunk_size": 150}).json
     job = client.post("/api/jobs", json={"document_id": doc["id"], "model": "chatglm", "max_tokens": 8,
                                          "concurrency": 8}).json
     job = finished(client, job["id"])
     assert job["status"] == "done" and job["chunks"]["done"] == doc["chunks"]
+    assert max(rows_seen) >= 2  # the job's chunks went to the engine together and shared its steps
     # the tiny random model rarely writes a pair: a chunk that gave none is counted, never hidden
     with jobs_app.extensions["qapair"].db.session() as s:
         with_pairs = s.scalar(select(func.count(func.distinct(Pair.chunk_id))).where(Pair.job_id == job["id"]))
     assert job["chunks"]["empty"] == doc["chunks"] - with_pairs
+
+
+def test_chunks_too_long_for_a_local_model_are_refused_until_rechunked_for_it(jobs_app):
+    client = jobs_app.test_client()
+    long_text = " ".join(f"word{i} river{i % 97} valley" for i in range(3000))  # one paragraph, ~50,000 chars
+    doc = client.post("/api/documents", json={"name": "long.txt", "text": long_text, "chunk_size": 100000}).json
+    assert doc["chunks"] == 1
+    refused = client.post("/api/jobs", json={"document_id": doc["id"], "model": "chatglm", "max_tokens": 8})
+    assert refused.status_code == 400 and refused.json["error"]["type"] == "context_length_exceeded"
+    assert "Re-chunk" in refused.json["error"]["message"]
+    rechunked = client.patch(f"/api/documents/{doc['id']}", json={"model": "chatglm"}).json
+    assert rechunked["chunks"] > 1
+    accepted = client.post("/api/jobs", json={"document_id": doc["id"], "model": "chatglm", "max_tokens": 8})
+    assert accepted.status_code == 201
+    client.post(f"/api/jobs/{accepted.json['id']}/cancel")

@@ -107,3 +107,16 @@ def test_judge_job_through_the_api(client, data, openai_stub):
         "rated": 1, "unrated": 1, "total": 2}
     assert client.get("/api/pairs?rated=unrated").json["total"] == 2
     assert client.get("/api/judge/99999").status_code == 404
+
+
+@pytest.mark.parametrize("method, url, body", [
+    ("patch", "/api/pairs/1", {"answer": "nul\x00inside"}),
+    ("post", "/api/pairs/bulk", {"ids": [2**63], "set": {"status": "accepted"}}),
+    ("post", "/api/pairs/bulk", {"ids": [-1], "set": {"status": "accepted"}}),
+    ("post", "/api/pairs/bulk", {"filter": {"q": "a\x00"}, "set": {"status": "accepted"}}),
+    ("post", "/api/pairs", {"passage": "p\x00", "model": "chatgpt", "pairs": [{"question": "q", "answer": "a"}]}),
+])
+def test_inputs_a_database_cannot_hold_are_400s(client, data, method, url, body):
+    r = getattr(client, method)(url, json=body)
+    assert r.status_code == 400 and r.json["error"]["type"] == "invalid_request_error"
+    assert client.get("/api/pairs?q=a%00").status_code == 400

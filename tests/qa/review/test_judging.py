@@ -69,3 +69,22 @@ def test_the_extraction_runner_leaves_judge_jobs_alone(dataset):
 
     job_id = start_judge_job(dataset["db"], "judge", PairFilter())
     assert job_id not in [job.id for job in queue.active_jobs(dataset["db"])]
+
+
+def test_a_judge_job_paused_elsewhere_stops_and_stays_paused(dataset, openai_stub):
+    from qa.review.judging import stopped_elsewhere
+
+    db = dataset["db"]
+    job_id = start_judge_job(db, "judge", PairFilter(), rejudge=True)
+    openai_stub.default_reply = '{"score": 4, "reason": "fine"}'
+
+    def pause_after_two():
+        if len(openai_stub.requests) == 2:
+            with db.write() as s:
+                s.get(Job, job_id).status = "paused"
+        return stopped_elsewhere(db, job_id)
+
+    counts = run_judge_job(db, job_id, judge_model(openai_stub), should_stop=pause_after_two)
+    assert counts["rated"] == 2
+    with db.session() as s:
+        assert s.get(Job, job_id).status == "paused"

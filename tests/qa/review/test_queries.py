@@ -90,3 +90,22 @@ def test_export_rows_carry_provenance(dataset):
     first = rows[0]
     assert first["document"] == "rivers.txt" and first["prompt"] == "chatgpt_en" and first["chunk_start"] == 0
     assert first["chunk"].startswith("The Amazon") and first["grounded"] is True and first["score"] == 5.0
+
+
+def test_a_deleted_original_is_not_flagged_against(dataset):
+    from sqlalchemy import delete
+
+    from qa.store import Pair
+    from tests.qa.review.conftest import make_pairs
+
+    db, ids = dataset["db"], dataset["ids"]
+    catch_up(db)
+    with db.write() as s:
+        s.execute(delete(Pair).where(Pair.id == ids[0]))
+    base = {"document_id": dataset["document"], "model": "m", "reasons": [], "verdict": "unsupported",
+            "grounded": False, "support": 0.0, "evidence": ""}
+    new = make_pairs(db, [{**base, "question": "Where does the Amazon River flow?", "answer": "x"}])
+    catch_up(db)
+    with db.session() as s:
+        flagged = get_pair(s, new[0])["duplicate_of"]
+    assert ids[0] not in [d["id"] for d in flagged]
