@@ -53,7 +53,7 @@ def ours(model: str, args) -> dict:
     from llms.finetune import TrainSettings, train
 
     settings = TrainSettings(rank=8, alpha=16, dropout=0.0, learning_rate=1e-4, batch_size=args.batch_size,
-                             max_steps=args.steps, eval_share=0, eval_every=0, save_every=10**6, dtype="float32",
+                             max_steps=args.steps, eval_share=0, eval_every=0, save_every=10**6, dtype=args.dtype,
                              max_source_length=args.max_source, max_target_length=64, warmup_ratio=0)
     with tempfile.TemporaryDirectory() as out:
         state = train("bench", LocalModelConfig(backend="local", model_path=model, device="cpu"), settings,
@@ -70,7 +70,7 @@ def plain(model: str, args) -> dict:
 
     torch.manual_seed(42)
     tokenizer = AutoTokenizer.from_pretrained(model)
-    base = AutoModelForCausalLM.from_pretrained(model, dtype=torch.float32)
+    base = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, args.dtype))
     base.config.use_cache = False
     peft_model = get_peft_model(base, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=TARGETS,
                                                  task_type="CAUSAL_LM"))
@@ -115,6 +115,7 @@ def main() -> int:
     parser.add_argument("--max-source", type=int, default=160, help="prompt tokens kept")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each contender (alternating); best kept")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32", help="weights and compute")
     parser.add_argument("--one", choices=["ours", "plain"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -126,7 +127,7 @@ def main() -> int:
         for contender in ("plain", "ours"):
             command = [sys.executable, "-m", "bench.train_bench", "--one", contender, "--model", model,
                        "--steps", str(args.steps), "--batch-size", str(args.batch_size),
-                       "--max-source", str(args.max_source), "--threads", str(args.threads)]
+                       "--max-source", str(args.max_source), "--threads", str(args.threads), "--dtype", args.dtype]
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
             results[contender].append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(contender, results[contender][-1], file=sys.stderr, flush=True)
@@ -138,7 +139,7 @@ def main() -> int:
         runs = ", ".join(str(r["tokens_per_s"]) for r in results[name])
         print(f"| {label} | {row['tokens_per_s']} | {runs} | {row['peak_mb']} | {row['loss']:.4f} |")
     print(f"\nratio: {best['ours']['tokens_per_s'] / best['plain']['tokens_per_s']:.2f}x "
-          f"({args.steps} steps of {args.batch_size} pairs, prompts cut to {args.max_source} tokens)")
+          f"({args.steps} steps of {args.batch_size} pairs, prompts cut to {args.max_source} tokens, {args.dtype})")
     return 0
 
 

@@ -105,7 +105,9 @@ class TrainRunner:
         state = read_state(self.folder(run_id))
         if state is None:
             raise NotFoundError(f"no training run {run_id!r}", param="run_id")
-        if state["status"] == "running" and not self._alive(run_id) and not is_locked(self.runs_dir / run_id):
+        if self._alive(run_id):  # "done" is final once its thread has also served the adapter
+            state["status"] = "running"
+        elif state["status"] == "running" and not is_locked(self.runs_dir / run_id):
             state["status"] = "interrupted"  # no thread here, no other process holds its lock: it died
         state["evaluating"] = self._alive(f"eval:{run_id}")
         return state

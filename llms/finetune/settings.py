@@ -37,7 +37,8 @@ class TrainSettings(BaseModel):
     save_every: int = Field(100, ge=1, le=1_000_000, description="Steps between checkpoints.")
     keep_checkpoints: int = Field(2, ge=1, le=100)
     seed: int = Field(42, ge=0, le=2**31 - 1)
-    dtype: Literal["auto", "float32", "bfloat16"] = Field(
-        "auto", description="Base weights and compute: auto is float32 on CPU and bfloat16 on CUDA.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="Base weights and compute: auto is bfloat16 on GPUs and on CPUs that compute it "
+                            "natively (AVX512_BF16, AMX), else float32 (float16 on GPUs without bf16).")
     quantize: Literal[4, 8] | None = Field(None, description="QLoRA: a 4/8-bit base (bitsandbytes, CUDA only).")
     gradient_checkpointing: bool = Field(False, description="Trade compute for memory (large models on a GPU).")
