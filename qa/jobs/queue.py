@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
 
 from qa.store import Chunk, Database, Job, JobChunk, Pair
+from qa.store.documents import ACTIVE_JOB_STATUSES as UNFINISHED
 from qa.store.models import now
 
 ACTIVE = ("queued", "running")
-UNFINISHED = ("queued", "running", "paused")
 ERRORS_SHOWN = 10
 
 
