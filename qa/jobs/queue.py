@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
 
-from qa.store import Chunk, Database, Job, JobChunk, Pair
+from qa.store import Chunk, Database, Document, Job, JobChunk, Pair
 from qa.store.documents import ACTIVE_JOB_STATUSES as UNFINISHED
 from qa.store.models import now
 
@@ -76,6 +76,27 @@ def active_jobs(db: Database) -> list[Job]:
 def get_job(db: Database, job_id: int) -> Job | None:
     with db.session() as s:
         return s.get(Job, job_id)
+
+
+def list_jobs(db: Database, *, document_id: int | None = None, offset: int = 0, limit: int = 50
+              ) -> tuple[list[tuple[Job, str | None]], int]:
+    """(job, its document's name) newest first, and how many jobs there are (of that document, when given)."""
+    where = [Job.document_id == document_id] if document_id else []
+    with db.session() as s:
+        rows = s.execute(_named().where(*where).order_by(Job.id.desc()).offset(offset).limit(limit)).all()
+        total = s.scalar(select(func.count()).select_from(Job).where(*where))
+    return [(job, name) for job, name in rows], total
+
+
+def get_named_job(db: Database, job_id: int) -> tuple[Job, str | None] | None:
+    """The job and its document's name (without reading the document's text), or None."""
+    with db.session() as s:
+        row = s.execute(_named().where(Job.id == job_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def _named():
+    return select(Job, Document.name).outerjoin(Document, Document.id == Job.document_id)
 
 
 def start(db: Database, job_id: int) -> None:
