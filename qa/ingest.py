@@ -43,15 +43,12 @@ def ingest(db: Database, name: str, *, data: bytes | None = None, text: str | No
     return stored, len(chunks)
 
 
-def rechunk(db: Database, document_id: int, settings: ChunkSettings, *, measure: Measure = len,
+def rechunk(db: Database, document: Document, settings: ChunkSettings, *, measure: Measure = len,
             limit: int | None = None) -> tuple[Document, int] | None:
-    """Chunk the stored document again with new settings; None when there is no such document.
+    """Chunk a stored document (as read by the caller) again with new settings; None when it is gone meanwhile.
     Raises qa.store.documents.DocumentBusy while a job of it is unfinished."""
-    found = store.get_document(db, document_id)
-    if found is None:
-        return None
-    chunks = chunk_document(found[0].text, settings, measure=measure, limit=limit)
-    doc = store.rechunk(db, document_id, chunks, chunk_size=settings.size, chunk_overlap=settings.overlap)
+    chunks = chunk_document(document.text, settings, measure=measure, limit=limit)
+    doc = store.rechunk(db, document.id, chunks, chunk_size=settings.size, chunk_overlap=settings.overlap)
     return (doc, len(chunks)) if doc is not None else None
 
 

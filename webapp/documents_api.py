@@ -182,7 +182,7 @@ def update_document(document_id: int, body: ChunkOptions):
     current, _ = _found(document_id)
     settings, measure, limit = _chunking(body, current)
     try:
-        found = ingest.rechunk(state().db, document_id, settings, measure=measure, limit=limit)
+        found = ingest.rechunk(state().db, current, settings, measure=measure, limit=limit)
     except store.DocumentBusy as exc:
         raise ConflictError(f"{exc}: its chunks cannot change while a job reads them.", param="id") from None
     if found is None:
