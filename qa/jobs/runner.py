@@ -92,18 +92,6 @@ class Runner:
         with self._lock:
             return any(self._by_job.values())
 
-    def wait_idle(self, job_ids: list[int], timeout: float | None = None) -> None:
-        """Block until none of these jobs is queued or running (for the command line)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            jobs = [queue.get_job(self.db, jid) for jid in job_ids]
-            if all(job is None or job.status not in queue.ACTIVE for job in jobs):
-                return
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("jobs still running")
-            self.notify()
-            time.sleep(0.2)
-
     # -- the loop --------------------------------------------------------------------------
     def _loop(self) -> None:
         idle_since = None
