@@ -220,6 +220,15 @@ def finish_if_complete(db: Database, job_id: int) -> str | None:
         return job.status
 
 
+def fail_job(db: Database, job_id: int, message: str) -> None:
+    """A queued or running job ends `failed` with this message (its model cannot be had, say)."""
+    with db.write() as s:
+        job = s.get(Job, job_id)
+        if job is not None and job.status in ACTIVE:
+            job.status, job.error = "failed", message
+            job.finished_at = now()
+
+
 def _counts(session, job_id: int) -> dict[str, int]:
     return dict(session.execute(select(JobChunk.status, func.count()).where(JobChunk.job_id == job_id)
                                 .group_by(JobChunk.status)).all())

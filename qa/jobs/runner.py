@@ -140,7 +140,7 @@ class Runner:
         try:
             model = self.registry.get(job.model)
         except LLMError as exc:
-            self._fail_job(job, f"model {job.model!r}: {exc}")
+            queue.fail_job(self.db, job.id, f"model {job.model!r}: {exc}")
             return
         with self._lock:
             room = min(job.concurrency - len(self._by_job[job.id]),
@@ -197,10 +197,3 @@ class Runner:
         with self._lock:
             ids = [jcid for ids in self._by_job.values() for jcid in ids]
         queue.heartbeat(self.db, ids, self.worker)
-
-    def _fail_job(self, job: Job, message: str) -> None:
-        with self.db.write() as s:
-            stored = s.get(Job, job.id)
-            if stored is not None and stored.status in queue.ACTIVE:
-                stored.status, stored.error = "failed", message
-                stored.finished_at = queue.now()
