@@ -169,7 +169,9 @@ def get_document(document_id: int):
 @endpoint("A page of the document's chunks, with their character offsets in its text", query=Page,
           responses={200: ChunkPage}, tags=("documents",))
 def get_chunks(document_id: int, query: Page):
-    _, total = _found(document_id)
+    total = store.chunk_count(state().db, document_id)
+    if total is None:
+        raise NotFoundError(f"No document {document_id}.", param="id")
     chunks = store.document_chunks(state().db, document_id, offset=query.offset, limit=query.limit)
     return jsonify({"data": [{"index": c.index, "start": c.start, "end": c.end, "text": c.text} for c in chunks],
                     "total": total, "offset": query.offset, "limit": query.limit})

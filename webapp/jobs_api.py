@@ -118,16 +118,15 @@ def _notify() -> None:
 def create_job(body: JobIn):
     app_state = state()
     model = app_state.registry.get(body.model)
-    found = doc_store.get_document(app_state.db, body.document_id)
-    if found is None:
+    chunks = doc_store.chunk_count(app_state.db, body.document_id)
+    if chunks is None:
         raise NotFoundError(f"No document {body.document_id}.", param="document_id")
-    document, chunks = found
     if not chunks:
         raise InvalidRequestError(f"Document {body.document_id} has no chunks to read.", param="document_id")
     name, text = _prompt(body.prompt)
     max_tokens = body.max_tokens or app_state.config.max_tokens
-    check_chunks_fit(app_state.db, document.id, model, prompt=text, max_tokens=max_tokens)
-    job = queue.create_job(app_state.db, document_id=document.id, model=model.model_id, prompt_name=name,
+    check_chunks_fit(app_state.db, body.document_id, model, prompt=text, max_tokens=max_tokens)
+    job = queue.create_job(app_state.db, document_id=body.document_id, model=model.model_id, prompt_name=name,
                            prompt_text=text, max_tokens=max_tokens,
                            temperature=body.temperature if body.temperature is not None
                            else app_state.config.temperature,

@@ -66,6 +66,14 @@ def get_document(db: Database, document_id: int) -> tuple[Document, int] | None:
         return doc, s.scalar(select(func.count()).where(Chunk.document_id == document_id))
 
 
+def chunk_count(db: Database, document_id: int) -> int | None:
+    """How many chunks the document has, or None when there is no such document (its text is not read)."""
+    with db.session() as s:
+        if s.scalar(select(Document.id).where(Document.id == document_id)) is None:
+            return None
+        return s.scalar(select(func.count()).where(Chunk.document_id == document_id))
+
+
 def document_chunks(db: Database, document_id: int, *, offset: int = 0, limit: int = 50) -> list[Chunk]:
     with db.session() as s:
         return list(s.scalars(select(Chunk).where(Chunk.document_id == document_id, Chunk.index >= offset)
