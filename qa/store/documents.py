@@ -80,6 +80,13 @@ def document_chunks(db: Database, document_id: int, *, offset: int = 0, limit: i
                               .order_by(Chunk.index).limit(limit)))
 
 
+def longest_chunks(db: Database, document_id: int, n: int) -> list[str]:
+    """The texts of the document's `n` longest chunks (by characters), longest first."""
+    with db.session() as s:
+        return list(s.scalars(select(Chunk.text).where(Chunk.document_id == document_id)
+                              .order_by(func.length(Chunk.text).desc()).limit(n)))
+
+
 def rechunk(db: Database, document_id: int, chunks: Sequence[ChunkSpan], *, chunk_size: int,
             chunk_overlap: int) -> Document | None:
     """Replace the document's chunks (its finished jobs keep their pairs, which lose their chunk link)."""
