@@ -49,7 +49,7 @@ class SourceIndex:
         cjk = len(IS_CJK.findall(self.normal[:2000]))
         self.margin = MARGIN_CJK if cjk * 2 > len(self.normal[:2000]) else MARGIN_LATIN
         self._stems: dict[str, list[int]] | None = None
-        self._asked: dict[str, dict[str, float]] = {}  # question -> its units (a batch's questions are asked again)
+        self._asked: dict[str, dict[str, float]] = {}  # question -> its units, until `places` gains a key
         # Where sentences start in the normalized text: after 。！？；!?; and newlines, and ". " in Latin text.
         self.breaks = sorted({0} | {bisect_left(self.origin, found.end()) for found in _SENTENCE_END.finditer(source)})
         self.first_sentence_end = self.breaks[1] if len(self.breaks) > 1 else len(self.normal)
@@ -341,6 +341,7 @@ class SourceIndex:
             ends_in_digit = r"(?!\d)" if key[-1].isdigit() else ""
             pattern = re.compile(r"(?<!\d)" + re.escape(key) + ends_in_digit)
             self.places[key] = [found.start() for found in pattern.finditer(self.normal)]
+            self._asked.clear()  # a question's units may hold this key too
         return self.places.get(key, [])
 
     def _widen(self, asked_keys: set[str], start: int, end: int, window: int) -> tuple[int, int]:
