@@ -43,15 +43,12 @@ def ingest(db: Database, name: str, *, data: bytes | None = None, text: str | No
     return stored, len(chunks)
 
 
-def rechunk(db: Database, document_id: int, settings: ChunkSettings, *, measure: Measure = len,
+def rechunk(db: Database, document: Document, settings: ChunkSettings, *, measure: Measure = len,
             limit: int | None = None) -> tuple[Document, int] | None:
-    """Chunk the stored document again with new settings; None when there is no such document.
+    """Chunk a stored document (as read by the caller) again with new settings; None when it is gone meanwhile.
     Raises qa.store.documents.DocumentBusy while a job of it is unfinished."""
-    found = store.get_document(db, document_id)
-    if found is None:
-        return None
-    chunks = chunk_document(found[0].text, settings, measure=measure, limit=limit)
-    doc = store.rechunk(db, document_id, chunks, chunk_size=settings.size, chunk_overlap=settings.overlap)
+    chunks = chunk_document(document.text, settings, measure=measure, limit=limit)
+    doc = store.rechunk(db, document.id, chunks, chunk_size=settings.size, chunk_overlap=settings.overlap)
     return (doc, len(chunks)) if doc is not None else None
 
 
@@ -62,19 +59,13 @@ def check_chunks_fit(db: Database, document_id: int, model: RemoteLLMs, *, promp
     if not hasattr(model, "render"):
         return
     import prompts as presets
-    from sqlalchemy import func, select
-
     from llms.errors import ContextLengthError
-    from qa.store import Chunk
 
     if prompt is None:  # the preset for the text's language: take the longer of the two
         prompt = max((presets.load_preset(presets.default_preset(model.preset_family, lang)) for lang in ("zh", "en")),
                      key=len)
     measure, limit = model_measure(model, prompt=prompt, max_tokens=max_tokens)
-    with db.session() as s:
-        longest = s.scalars(select(Chunk.text).where(Chunk.document_id == document_id)
-                            .order_by(func.length(Chunk.text).desc()).limit(sample)).all()
-    worst = max(map(measure, longest), default=0)
+    worst = max(map(measure, store.longest_chunks(db, document_id, sample)), default=0)
     if limit is not None and worst > limit:
         raise ContextLengthError(
             f"The longest chunks of document {document_id} take {worst} tokens of {model.model_id!r}, which leaves "

@@ -1,6 +1,6 @@
 // The documents view: drag-and-drop or pick files (or paste text) to add documents, list them, preview their chunks.
 
-import { ApiError, authFetch, request } from "./api.js";
+import { authFetch, errorFrom, request } from "./api.js";
 import { $, el } from "./dom.js";
 import { addLabels, initLanguage, label, t } from "./i18n.js";
 
@@ -51,9 +51,8 @@ async function upload(file) {
   form.append("file", file);
   for (const [key, value] of Object.entries(chunkOptions($("#chunk-size"), $("#chunk-overlap")))) form.append(key, value);
   const response = await authFetch("/api/documents", { method: "POST", body: form, headers: { Accept: "application/json" } });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(body?.error?.message || `HTTP ${response.status}`, { status: response.status });
-  return body;
+  if (!response.ok) throw await errorFrom(response);
+  return response.json();
 }
 
 async function addAll(files) {

@@ -138,3 +138,13 @@ def test_each_view_fits_and_the_chat_reply_is_readable(browser, live, openai_stu
     assert fits_width(page)
     context.close()
     assert not errors, errors
+
+
+def test_a_refused_upload_shows_the_servers_message(browser, live):
+    context, page, errors = open_page(browser, live, "laptop", "/documents")
+    page.set_input_files("#doc-file", files=[{"name": "empty.txt", "mimeType": "text/plain", "buffer": b""}])
+    status = page.locator("#doc-status .error")
+    status.wait_for()
+    assert status.text_content().startswith("empty.txt: ") and "HTTP" not in status.text_content()
+    context.close()
+    assert not errors, errors

@@ -169,7 +169,9 @@ def get_document(document_id: int):
 @endpoint("A page of the document's chunks, with their character offsets in its text", query=Page,
           responses={200: ChunkPage}, tags=("documents",))
 def get_chunks(document_id: int, query: Page):
-    _, total = _found(document_id)
+    total = store.chunk_count(state().db, document_id)
+    if total is None:
+        raise NotFoundError(f"No document {document_id}.", param="id")
     chunks = store.document_chunks(state().db, document_id, offset=query.offset, limit=query.limit)
     return jsonify({"data": [{"index": c.index, "start": c.start, "end": c.end, "text": c.text} for c in chunks],
                     "total": total, "offset": query.offset, "limit": query.limit})
@@ -182,7 +184,7 @@ def update_document(document_id: int, body: ChunkOptions):
     current, _ = _found(document_id)
     settings, measure, limit = _chunking(body, current)
     try:
-        found = ingest.rechunk(state().db, document_id, settings, measure=measure, limit=limit)
+        found = ingest.rechunk(state().db, current, settings, measure=measure, limit=limit)
     except store.DocumentBusy as exc:
         raise ConflictError(f"{exc}: its chunks cannot change while a job reads them.", param="id") from None
     if found is None:

@@ -105,8 +105,11 @@ def _prompt(given: str | None) -> tuple[str | None, str | None]:
     return None, given
 
 
-def _runner():
-    return current_app.extensions.get("qapair_runner")
+def _notify() -> None:
+    """Wake the app's runner (when jobs run in the app) so it sees the change now."""
+    runner = current_app.extensions.get("qapair_runner")
+    if runner:
+        runner.notify()
 
 
 @bp.post("/api/jobs")
@@ -115,47 +118,37 @@ def _runner():
 def create_job(body: JobIn):
     app_state = state()
     model = app_state.registry.get(body.model)
-    found = doc_store.get_document(app_state.db, body.document_id)
-    if found is None:
+    chunks = doc_store.chunk_count(app_state.db, body.document_id)
+    if chunks is None:
         raise NotFoundError(f"No document {body.document_id}.", param="document_id")
-    document, chunks = found
     if not chunks:
         raise InvalidRequestError(f"Document {body.document_id} has no chunks to read.", param="document_id")
     name, text = _prompt(body.prompt)
     max_tokens = body.max_tokens or app_state.config.max_tokens
-    check_chunks_fit(app_state.db, document.id, model, prompt=text, max_tokens=max_tokens)
-    job = queue.create_job(app_state.db, document_id=document.id, model=model.model_id, prompt_name=name,
+    check_chunks_fit(app_state.db, body.document_id, model, prompt=text, max_tokens=max_tokens)
+    job = queue.create_job(app_state.db, document_id=body.document_id, model=model.model_id, prompt_name=name,
                            prompt_text=text, max_tokens=max_tokens,
                            temperature=body.temperature if body.temperature is not None
                            else app_state.config.temperature,
                            concurrency=body.concurrency or app_state.config.job_concurrency)
-    if _runner():
-        _runner().notify()
+    _notify()
     return jsonify(_one(job.id)), 201
 
 
 def _one(job_id: int) -> dict:
     db = state().db
-    job = queue.get_job(db, job_id)
-    if job is None:
+    found = queue.get_named_job(db, job_id)
+    if found is None:
         raise NotFoundError(f"No job {job_id}.", param="id")
-    found = doc_store.get_document(db, job.document_id) if job.document_id else None
-    return job_json(job, queue.progress(db, [job_id])[job_id], found[0].name if found else None)
+    job, document = found
+    return job_json(job, queue.progress(db, [job_id])[job_id], document)
 
 
 @bp.get("/api/jobs")
 @endpoint("The jobs, newest first, with their progress", query=JobList, responses={200: JobsOut}, tags=("jobs",))
 def list_jobs(query: JobList):
-    from sqlalchemy import func, select
-
-    from qa.store import Document
-
     db = state().db
-    where = [Job.document_id == query.document_id] if query.document_id else []
-    with db.session() as s:
-        rows = s.execute(select(Job, Document.name).outerjoin(Document, Document.id == Job.document_id)
-                         .where(*where).order_by(Job.id.desc()).offset(query.offset).limit(query.limit)).all()
-        total = s.scalar(select(func.count()).select_from(Job).where(*where))
+    rows, total = queue.list_jobs(db, document_id=query.document_id, offset=query.offset, limit=query.limit)
     progress = queue.progress(db, [job.id for job, _ in rows])
     return jsonify({"data": [job_json(job, progress[job.id], name) for job, name in rows], "total": total})
 
@@ -176,8 +169,7 @@ def control(job_id: int, action: str):
         raise NotFoundError(f"No job {job_id}.", param="id") from None
     except JobStateError as exc:
         raise ConflictError(str(exc), param="action") from None
-    if _runner():
-        _runner().notify()
+    _notify()
     return jsonify(_one(job_id))
 
 

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             earlier = next((job for job in s.scalars(select_jobs(Job, model.model_id))
                             if (job.options or {}).get("cli_key") == key), None)
         if earlier is not None:
-            if earlier.status in ("failed", "cancelled") or earlier.status == "paused":
+            if earlier.status in ("failed", "cancelled", "paused"):
                 queue.set_status(db, earlier.id, "resume" if earlier.status == "paused" else "retry")
             job_ids.append(earlier.id)
             continue
@@ -105,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
     empty = f" ({counts['empty']} gave no pairs)" if counts["empty"] else ""
     print(f"chunks: {counts['done']} done{empty}, {failed} not done, of {counts['total']}; pairs: {counts['pairs']}; "
           f"time: {time.monotonic() - began:.1f} s; wrote {', '.join(map(str, written))}")
-    for jid in job_ids:
-        for error in queue.progress(db, [jid])[jid]["errors"]:
+    for jid, item in queue.progress(db, job_ids).items():
+        for error in item["errors"]:
             print(f"  job {jid} chunk {error['chunk']}: {error['error']}", file=sys.stderr)
     db.close()
     return 0 if failed == 0 else 1

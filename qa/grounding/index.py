@@ -49,6 +49,7 @@ class SourceIndex:
         cjk = len(IS_CJK.findall(self.normal[:2000]))
         self.margin = MARGIN_CJK if cjk * 2 > len(self.normal[:2000]) else MARGIN_LATIN
         self._stems: dict[str, list[int]] | None = None
+        self._asked: dict[str, dict[str, float]] = {}  # question -> its units, until `places` gains a key
         # Where sentences start in the normalized text: after 。！？；!?; and newlines, and ". " in Latin text.
         self.breaks = sorted({0} | {bisect_left(self.origin, found.end()) for found in _SENTENCE_END.finditer(source)})
         self.first_sentence_end = self.breaks[1] if len(self.breaks) > 1 else len(self.normal)
@@ -66,15 +67,16 @@ class SourceIndex:
         if len(compact) == 1 and not compact.isdigit():
             return Finding("unverifiable", 0.0, reasons=[("too_short", {"answer": answer.strip()})], unsure=True)
         asked = self._question_units(question)
+        asked_normal = normalize(question)[0]
         short = len(compact) <= 2 or (" " not in normal and not IS_CJK.search(normal))
         whole = self._find_whole(normal)
         if whole:
             at = max(whole, key=lambda place: self._near(asked, place, place + len(normal)))
             finding = Finding("grounded", 1.0, at, at + len(normal))
         else:
-            finding = self._overlap(text, normal, answer_origin, question, threshold, asked)
+            finding = self._overlap(text, normal, answer_origin, asked_normal, threshold, asked)
         if finding.verdict == "grounded":
-            mismatch = checks.answer_type_mismatch(normalize(question)[0], normal)
+            mismatch = checks.answer_type_mismatch(asked_normal, normal)
             if mismatch:
                 finding.verdict, finding.unsure = "unsupported", True
                 finding.reasons.append(("wrong_kind", {"kind": mismatch}))
@@ -82,10 +84,9 @@ class SourceIndex:
                 self._about(asked, finding, short, answer.strip())
         return finding
 
-    def _overlap(self, text: str, normal: str, answer_origin: list[int], question: str, threshold: float,
+    def _overlap(self, text: str, normal: str, answer_origin: list[int], asked_normal: str, threshold: float,
                  asked: dict[str, float]) -> Finding:
         """Support from the answer's units found together in one window of the source, then its claims."""
-        asked_normal = normalize(question)[0]
         asked_keys = set(unit_keys(asked_normal))
         # A number must stand by the word it stands by in the source, if the source has that word at all.
         content = FILLERS.sub(lambda found: " " * len(found.group()), normal)  # same length as `normal`
@@ -212,7 +213,9 @@ class SourceIndex:
     # -- the question ------------------------------------------------------------------------
 
     def _question_units(self, question: str) -> dict[str, float]:
-        """The question's content units that occur in the source, with their weights."""
+        """The question's content units that occur in the source, with their weights (worked out once a question)."""
+        if question in self._asked:
+            return self._asked[question]
         normal = normalize(question)[0]
         units = {}
         measured = checks.measured_after_question_word(normal)
@@ -224,6 +227,7 @@ class SourceIndex:
             if self.places[key][0] < self.first_sentence_end:
                 weight *= TOPIC_WEIGHT  # the text's subject, named in its first sentence, points nowhere in particular
             units[key] = weight / len(self.places[key]) ** IDF_POWER  # nor does a word found everywhere
+        self._asked[question] = units
         return units
 
     def _weight_within(self, asked: dict[str, float], low: int, high: int) -> float:
@@ -337,6 +341,7 @@ class SourceIndex:
             ends_in_digit = r"(?!\d)" if key[-1].isdigit() else ""
             pattern = re.compile(r"(?<!\d)" + re.escape(key) + ends_in_digit)
             self.places[key] = [found.start() for found in pattern.finditer(self.normal)]
+            self._asked.clear()  # a question's units may hold this key too
         return self.places.get(key, [])
 
     def _widen(self, asked_keys: set[str], start: int, end: int, window: int) -> tuple[int, int]:

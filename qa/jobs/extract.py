@@ -79,8 +79,7 @@ def extract_chunk(model: RemoteLLMs, job: Job, claimed: Claimed, *, document_id:
 
 
 def _note(result: dict) -> str | None:
-    codes = [n["code"] for n in result["notices"] if n["code"] in ("no_pairs", "truncated")]
-    return "; ".join(n["message"] for n in result["notices"] if n["code"] in codes) or None
+    return "; ".join(n["message"] for n in result["notices"] if n["code"] in ("no_pairs", "truncated")) or None
 
 
 def rows(result: dict, job: Job, claimed: Claimed, document_id: int, system_prompt: str | None = None) -> list[dict]:

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
 
-from qa.store import Chunk, Database, Job, JobChunk, Pair
+from qa.store import Chunk, Database, Document, Job, JobChunk, Pair
+from qa.store.documents import ACTIVE_JOB_STATUSES as UNFINISHED
 from qa.store.models import now
 
 ACTIVE = ("queued", "running")
-UNFINISHED = ("queued", "running", "paused")
 ERRORS_SHOWN = 10
 
 
@@ -76,6 +76,27 @@ def active_jobs(db: Database) -> list[Job]:
 def get_job(db: Database, job_id: int) -> Job | None:
     with db.session() as s:
         return s.get(Job, job_id)
+
+
+def list_jobs(db: Database, *, document_id: int | None = None, offset: int = 0, limit: int = 50
+              ) -> tuple[list[tuple[Job, str | None]], int]:
+    """(job, its document's name) newest first, and how many jobs there are (of that document, when given)."""
+    where = [Job.document_id == document_id] if document_id else []
+    with db.session() as s:
+        rows = s.execute(_named().where(*where).order_by(Job.id.desc()).offset(offset).limit(limit)).all()
+        total = s.scalar(select(func.count()).select_from(Job).where(*where))
+    return [(job, name) for job, name in rows], total
+
+
+def get_named_job(db: Database, job_id: int) -> tuple[Job, str | None] | None:
+    """The job and its document's name (without reading the document's text), or None."""
+    with db.session() as s:
+        row = s.execute(_named().where(Job.id == job_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def _named():
+    return select(Job, Document.name).outerjoin(Document, Document.id == Job.document_id)
 
 
 def start(db: Database, job_id: int) -> None:
@@ -197,6 +218,15 @@ def finish_if_complete(db: Database, job_id: int) -> str | None:
         job.error = f"{failed} of {sum(counts.values())} chunks failed" if failed else None
         job.finished_at = job.updated_at = now()
         return job.status
+
+
+def fail_job(db: Database, job_id: int, message: str) -> None:
+    """A queued or running job ends `failed` with this message (its model cannot be had, say)."""
+    with db.write() as s:
+        job = s.get(Job, job_id)
+        if job is not None and job.status in ACTIVE:
+            job.status, job.error = "failed", message
+            job.finished_at = now()
 
 
 def _counts(session, job_id: int) -> dict[str, int]:

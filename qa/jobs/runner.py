@@ -92,18 +92,6 @@ class Runner:
         with self._lock:
             return any(self._by_job.values())
 
-    def wait_idle(self, job_ids: list[int], timeout: float | None = None) -> None:
-        """Block until none of these jobs is queued or running (for the command line)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            jobs = [queue.get_job(self.db, jid) for jid in job_ids]
-            if all(job is None or job.status not in queue.ACTIVE for job in jobs):
-                return
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("jobs still running")
-            self.notify()
-            time.sleep(0.2)
-
     # -- the loop --------------------------------------------------------------------------
     def _loop(self) -> None:
         idle_since = None
@@ -152,7 +140,7 @@ class Runner:
         try:
             model = self.registry.get(job.model)
         except LLMError as exc:
-            self._fail_job(job, f"model {job.model!r}: {exc}")
+            queue.fail_job(self.db, job.id, f"model {job.model!r}: {exc}")
             return
         with self._lock:
             room = min(job.concurrency - len(self._by_job[job.id]),
@@ -209,10 +197,3 @@ class Runner:
         with self._lock:
             ids = [jcid for ids in self._by_job.values() for jcid in ids]
         queue.heartbeat(self.db, ids, self.worker)
-
-    def _fail_job(self, job: Job, message: str) -> None:
-        with self.db.write() as s:
-            stored = s.get(Job, job.id)
-            if stored is not None and stored.status in queue.ACTIVE:
-                stored.status, stored.error = "failed", message
-                stored.finished_at = queue.now()

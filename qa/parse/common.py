@@ -15,6 +15,13 @@ class ParseResult:
     #: Questions found without an answer.
     dropped: int = 0
 
+    def add(self, question: str, answer: str) -> None:
+        """A pair when both are there; a question without an answer is counted in `dropped`."""
+        if question and answer:
+            self.pairs.append(make_pair(question, answer))
+        elif question:
+            self.dropped += 1
+
 
 def make_pair(question: str, answer: str) -> Pair:
     return {"question": question, "answer": answer}

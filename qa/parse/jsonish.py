@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from qa.parse.common import ParseResult, make_pair, unwrap
+from qa.parse.common import ParseResult, unwrap
 
 _QUESTION_KEYS = ("question", "q", "问题", "问", "query", "prompt", "instruction", "input")
 _ANSWER_KEYS = ("answer", "a", "答案", "答", "回答", "response", "output")
@@ -63,10 +63,7 @@ def _collect_pairs(value, result: ParseResult, depth: int) -> None:
         if question_key == "instruction" and _as_text(keys.get("input")):
             question += "\n" + _as_text(keys["input"])
         answer = _as_text(next((keys[key] for key in _ANSWER_KEYS if key in keys), None))
-        if question and answer:
-            result.pairs.append(make_pair(question, answer))
-        elif question:
-            result.dropped += 1
+        result.add(question, answer)
 
 
 def _as_text(value, depth: int = 0) -> str:

@@ -238,7 +238,7 @@ def read_labels(text: str) -> ParseResult:
     if blocks and blocks[-1].kind == "answer":
         _without_closing(blocks[-1])
     answered, left = _read_labels_pairs(blocks)
-    pairs = [make_pair(question.text(), answer) for question, answer in answered if question.text()]
+    pairs = [make_pair(asked, answer) for asked, answer in ((q.text(), a) for q, a in answered) if asked]
     questions = [question for question, _ in answered]
     if not questions:
         shape = "labels"

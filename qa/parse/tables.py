@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from qa.parse.common import ParseResult, make_pair, unwrap
+from qa.parse.common import ParseResult, unwrap
 
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
 _QUESTION_HEADERS = {"question", "questions", "q", "问题", "问", "题目", "提问"}
@@ -55,8 +55,5 @@ def read_table(text: str) -> ParseResult:
                 cells[answer_at:] = ["|".join(cells[answer_at:])]
             question = cells[question_at] if question_at < len(cells) else ""
             answer = cells[answer_at] if answer_at < len(cells) else ""
-            if question and answer:
-                result.pairs.append(make_pair(question, answer))
-            elif question:
-                result.dropped += 1
+            result.add(question, answer)
     return result

@@ -66,10 +66,25 @@ def get_document(db: Database, document_id: int) -> tuple[Document, int] | None:
         return doc, s.scalar(select(func.count()).where(Chunk.document_id == document_id))
 
 
+def chunk_count(db: Database, document_id: int) -> int | None:
+    """How many chunks the document has, or None when there is no such document (its text is not read)."""
+    with db.session() as s:
+        if s.scalar(select(Document.id).where(Document.id == document_id)) is None:
+            return None
+        return s.scalar(select(func.count()).where(Chunk.document_id == document_id))
+
+
 def document_chunks(db: Database, document_id: int, *, offset: int = 0, limit: int = 50) -> list[Chunk]:
     with db.session() as s:
         return list(s.scalars(select(Chunk).where(Chunk.document_id == document_id, Chunk.index >= offset)
                               .order_by(Chunk.index).limit(limit)))
+
+
+def longest_chunks(db: Database, document_id: int, n: int) -> list[str]:
+    """The texts of the document's `n` longest chunks (by characters), longest first."""
+    with db.session() as s:
+        return list(s.scalars(select(Chunk.text).where(Chunk.document_id == document_id)
+                              .order_by(func.length(Chunk.text).desc()).limit(n)))
 
 
 def rechunk(db: Database, document_id: int, chunks: Sequence[ChunkSpan], *, chunk_size: int,

@@ -120,3 +120,12 @@ def test_chunks_of_a_dead_process_on_this_host_go_back(db: Database):
     assert queue.release_dead(db, me) == 1
     progress = queue.progress(db, [job.id])[job.id]
     assert (progress["pending"], progress["running"]) == (1, 1)
+
+
+def test_fail_job_ends_an_active_job_only(db: Database):
+    job = make_job(db, 4)
+    queue.fail_job(db, job.id, "model 'x': unknown")
+    failed = queue.get_job(db, job.id)
+    assert (failed.status, failed.error) == ("failed", "model 'x': unknown") and failed.finished_at is not None
+    queue.fail_job(db, job.id, "again")  # a finished job keeps its end
+    assert queue.get_job(db, job.id).error == "model 'x': unknown"

@@ -6,17 +6,16 @@ import json
 import signal
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from qa.jobs import queue
 from qa.store import JobChunk, Pair, open_database
 from qa.store.documents import ChunkSpan, add_document
-from tests.helpers import postgres_url, wait_until
+from tests.db_fixtures import postgres_schema
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 REPLY = "Question 1: What floods the valley?\nAnswer 1: The river floods the valley every spring."
@@ -24,17 +23,8 @@ REPLY = "Question 1: What floods the valley?\nAnswer 1: The river floods the val
 
 @pytest.fixture()
 def pg_url():
-    base, why = postgres_url()
-    if base is None:
-        pytest.skip(why)
-    schema = f"w_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema("w") as url:
+        yield url
 
 
 def test_two_workers_share_a_job(tmp_path, pg_url, openai_stub):

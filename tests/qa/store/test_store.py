@@ -10,7 +10,8 @@ from sqlalchemy import func, inspect, select, text
 from qa.store import Chunk, Database, DuplicateName, Job, JobChunk, Pair, PromptStore, import_legacy_prompts
 from qa.store import open_database, resolve_url
 from qa.store.documents import (
-    ChunkSpan, DocumentBusy, add_document, delete_document, document_chunks, get_document, list_documents, rechunk,
+    ChunkSpan, DocumentBusy, add_document, chunk_count, delete_document, document_chunks, get_document, list_documents,
+    rechunk,
 )
 
 TEXT = "First paragraph here.\n\nSecond one, a little longer.\n\nThird."
@@ -70,9 +71,9 @@ def test_document_chunks_paging_rechunk_and_delete(db: Database):
     rows, total = list_documents(db)
     assert total == 1 and rows[0][1] == count
     rechunk(db, doc.id, spans(TEXT, 30), chunk_size=30, chunk_overlap=0)
-    assert get_document(db, doc.id)[1] == len(spans(TEXT, 30))
+    assert get_document(db, doc.id)[1] == len(spans(TEXT, 30)) == chunk_count(db, doc.id)
     assert get_document(db, doc.id)[0].chunk_size == 30
-    assert delete_document(db, doc.id) and get_document(db, doc.id) is None
+    assert delete_document(db, doc.id) and get_document(db, doc.id) is None and chunk_count(db, doc.id) is None
     assert not delete_document(db, doc.id)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Chunk)) == 0
