@@ -1,4 +1,4 @@
-"""The work views at phone width (390×844) in headless chromium: panes stack, labels stay beside their fields."""
+"""The views at phone width (390×844) in headless chromium: layout, and messages that say what to do."""
 
 from __future__ import annotations
 
@@ -56,3 +56,27 @@ def test_labels_stay_beside_their_fields(phone, live, view, field):
     label, box = phone.locator(f"label[for={field}]").bounding_box(), phone.locator(f"#{field}").bounding_box()
     assert label["x"] + label["width"] <= box["x"]  # the label on the field's left
     assert box["y"] < label["y"] + label["height"] / 2 < box["y"] + box["height"]  # on the same line
+
+
+def test_out_of_range_chunk_size_says_the_bounds(phone, live):
+    open_view(phone, live.url + "/documents")
+    phone.fill("#chunk-size", "10")
+    phone.click("#drop summary, details.paste summary")
+    phone.fill("#doc-name", "notes")
+    phone.fill("#doc-text", "The Nile flows north. " * 10)
+    phone.click("#doc-paste-add")
+    phone.wait_for_selector("#doc-status .error")
+    message = phone.text_content("#doc-status")
+    assert "50–100000" in message and "greater than" not in message  # the bounds, not pydantic's bare text
+    assert phone.locator("#doc-list .card").count() == 0  # nothing was sent
+
+
+def test_export_with_no_matching_pair_says_so(phone, live):
+    open_view(phone, live.url + "/review")
+    phone.wait_for_selector("#rv-total:not(:empty)")
+    phone.fill("#f-q", "no pair says this")
+    phone.press("#f-q", "Enter")
+    phone.wait_for_function("document.querySelector('#rv-total').textContent.startsWith('0')")
+    phone.click("#x-go")
+    phone.wait_for_selector("#rv-status .error")
+    assert "nothing to export" in phone.text_content("#rv-status")
