@@ -80,3 +80,13 @@ def test_export_with_no_matching_pair_says_so(phone, live):
     phone.click("#x-go")
     phone.wait_for_selector("#rv-status .error")
     assert "nothing to export" in phone.text_content("#rv-status")
+
+
+def test_model_notes_follow_the_chosen_model(phone, live):
+    open_view(phone, live.url + "/")
+    visible = lambda: [li.get_attribute("data-model") or li.get_attribute("data-model-dtype")  # noqa: E731
+                       for li in phone.locator("#model-notes li:visible").all()]
+    phone.select_option("#model", "chatglm")
+    assert visible() and set(visible()) == {"chatglm"}  # the tiny model's notes (load, dtype)
+    phone.select_option("#model", "chatgpt")
+    assert "chatglm" not in visible()
