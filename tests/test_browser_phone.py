@@ -90,3 +90,10 @@ def test_model_notes_follow_the_chosen_model(phone, live):
     assert visible() and set(visible()) == {"chatglm"}  # the tiny model's notes (load, dtype)
     phone.select_option("#model", "chatgpt")
     assert "chatglm" not in visible()
+
+
+@pytest.mark.parametrize("view, pane", [("/train", "#run-pane"), ("/documents", "#chunk-pane")])
+def test_a_hidden_pane_is_not_drawn(phone, live, view, pane):
+    open_view(phone, live.url + view)
+    assert phone.locator(pane).get_attribute("hidden") is not None  # nothing chosen yet
+    assert phone.locator(pane).is_hidden()  # .pane's display:flex must not override [hidden]
