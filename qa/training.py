@@ -129,7 +129,8 @@ class TrainRunner:
         local = self._local(model_id)
         examples = to_examples(self.pair_source(filters), with_input, system)
         if len(examples) < 2:
-            raise InvalidRequestError(f"{len(examples)} pairs match the filters; training needs at least 2",
+            raise InvalidRequestError(f"{len(examples)} pairs match the filters; training needs at least 2: "
+                                      "accept more pairs (Review view) or loosen the filters",
                                       param="filters")
         run_id = self._new_id(name or model_id)
         with self._lock:

@@ -15,6 +15,7 @@ addLabels({
     preview: "Preview", startJob: "Start a job", confirmDocDelete: "Delete “{name}” with its jobs and pairs?",
     chunkRange: "{from}–{to} of {total}", offsets: "characters {start}–{end}", needNameText: "Give a name and some text.",
     rechunked: "Re-chunked: {chunks} chunks.",
+    chunkBounds: "Chunk size must be {size} characters and overlap {overlap}; fix the number and try again.",
   },
   zh: {
     docAdd: "添加文档", docDrop: "将 .txt、.md、.pdf 或 .docx 文件拖到这里，或点击选择",
@@ -26,6 +27,7 @@ addLabels({
     preview: "预览", startJob: "开始任务", confirmDocDelete: "删除“{name}”及其任务和问答对？",
     chunkRange: "第 {from}–{to} 块，共 {total} 块", offsets: "字符 {start}–{end}", needNameText: "请填写名称和文本。",
     rechunked: "已重新分块：{chunks} 块。",
+    chunkBounds: "分块大小须在 {size} 字符之间，重叠须在 {overlap} 之间；请修改数字后重试。",
   },
 });
 
@@ -39,6 +41,13 @@ function status(key, args, isError = false) {
 }
 
 function chunkOptions(sizeInput, overlapInput) {
+  for (const input of [sizeInput, overlapInput]) {  // say the bounds instead of the server's bare validation text
+    const { badInput, rangeOverflow, rangeUnderflow } = input.validity;
+    if (badInput || rangeOverflow || rangeUnderflow) {
+      input.focus();
+      throw new Error(t("chunkBounds", { size: `${sizeInput.min}–${sizeInput.max}`, overlap: `${overlapInput.min}–${overlapInput.max}` }));
+    }
+  }
   const out = {};
   if (sizeInput.value) out.chunk_size = Number(sizeInput.value);
   if (overlapInput.value !== "") out.chunk_overlap = Number(overlapInput.value);

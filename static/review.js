@@ -278,12 +278,13 @@ function onKey(event) {
 }
 
 async function exportMatching() {
+  if (!view.total) return say(t("rvExportNone"), {}, true);
   say("rvExporting");
   try {
     const extra = { format: $("#x-format").value, provenance: $("#x-provenance").checked,
       with_input: $("#x-input").checked, sort: $("#f-sort").value };
     await downloadFrom(`/api/export?${query(extra)}`, undefined, "qa_pairs");
-    say("rvExported");
+    say("rvExported", { n: view.total });
   } catch (error) {
     say(error.message, {}, true);
   }

@@ -55,6 +55,15 @@ function renderModels() {
         `${t("computesIn")} ${m.dtype.dtype} (${m.dtype.reason})`),
     ),
   );
+  showNotesFor(select.value);
+}
+
+/** Notes about the chosen model only (every adapter adds two); a model that cannot load is always named. */
+function showNotesFor(id) {
+  for (const item of $("#model-notes").children) {
+    const model = item.dataset.model ?? item.dataset.modelDtype;
+    item.hidden = model !== id && models.find((m) => m.id === model)?.available !== false;
+  }
 }
 
 /** Fill the controls from GET /api/models. */
@@ -79,7 +88,7 @@ export function generationOptions() {
 }
 
 export function onModelChange(callback) {
-  $("#model").addEventListener("change", () => callback(currentModel()));
+  $("#model").addEventListener("change", () => { showNotesFor($("#model").value); callback(currentModel()); });
 }
 
 document.addEventListener("langchange", renderModels);

@@ -66,7 +66,7 @@ def test_start_watch_the_loss_chart_move_and_cancel(page):
     assert page.is_disabled("#run-pause") and page.is_disabled("#run-cancel")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#run-delete")
-    page.wait_for_selector("#run-pane[hidden]")
+    page.locator("#run-pane").wait_for(state="hidden")  # hidden for real: [hidden] beats .pane's flex
     assert page.locator("#run-list .card").count() == 0
 
 
