@@ -9,19 +9,31 @@ a whole content stream before the first operator is seen, so the tokens of one s
 capped at MAX_STREAM_TOKENS too), so a PDF bomb stops early with `DocumentTooLargeError`. Text comes from pypdf's "plain"
 extraction mode, the fastest it has ("layout" is slower and pads lines with spaces); the
 pages then go through `pdf_text.clean_pages`.
+
+pypdf is pure Python and holds the GIL, so a PDF of PARALLEL_MIN_PAGES pages or more is read
+in contiguous page ranges by a small pool of worker processes (one per core, at most
+MAX_WORKERS; started once, by forkserver, so they do not inherit the app's threads or models),
+each under the same bounds and deadline; the totals are checked again when the parts come back.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
+import os
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 
 from pypdf import PdfReader, PasswordType, apply_configuration
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 from pypdf.generic import ArrayObject, StreamObject
 
 from qa.documents.document import DocumentText, Span
+from qa.documents import errors
 from qa.documents.errors import (
     DocumentError, DocumentReadError, DocumentTooLargeError, EncryptedDocumentError, NoTextError,
 )
@@ -35,11 +47,32 @@ log = logging.getLogger(__name__)
 MAX_STREAM_TOKENS = 500_000  # operands and operators in one content stream (pypdf: 2 M); a text page has ~10 k
 WATCHED_PAGE_BYTES = 256 * 1024  # a page with more content than this is watched for the deadline while read
 SPARSE_PAGE_CHARS = 50  # a page with fewer non-space characters "carries almost no text"
+PARALLEL_MIN_PAGES = 16  # fewer pages are read in the calling thread (a pool's round trip is not worth it)
+MAX_WORKERS = 4
 _OCR_HINT = "Run it through OCR first (for example `ocrmypdf in.pdf out.pdf`) and upload the result."
 
 
 def read_pdf(filename: str, data: bytes, limits: DocumentLimits) -> DocumentText:
     check_pdf(filename, data)
+    deadline = time.monotonic() + limits.max_seconds
+    with _reading(filename, limits):
+        reader = _open(filename, data)
+        count = _page_count(filename, reader, limits)
+        parts = _ranges(count)
+        if len(parts) == 1:
+            pages, skipped, chars, unpacked = _extract(filename, reader, limits, 0, count, deadline)
+    if len(parts) > 1:
+        pages, skipped, chars, unpacked = _in_workers(filename, data, limits, parts, deadline)
+    if unpacked > limits.max_unpacked_bytes:
+        raise _too_unpacked(filename, limits)
+    if chars > limits.max_chars:
+        raise too_many_chars(filename, limits)
+    return _document(filename, pages, skipped)
+
+
+@contextmanager
+def _reading(filename: str, limits: DocumentLimits):
+    """pypdf's own bounds set for this read, and whatever pypdf raises turned into a DocumentError."""
     stream_cap = min(limits.max_unpacked_bytes, 75_000_000)
     try:
         with apply_configuration(zlib_maximum_output_length=stream_cap, lzw_maximum_output_length=stream_cap,
@@ -47,8 +80,7 @@ def read_pdf(filename: str, data: bytes, limits: DocumentLimits) -> DocumentText
                                  brotli_maximum_output_length=stream_cap,
                                  array_based_stream_maximum_output_length=stream_cap,
                                  stream_parsing_work_maximum_count=MAX_STREAM_TOKENS):
-            reader = _open(filename, data)
-            pages, skipped = _extract(filename, reader, limits)
+            yield
     except DocumentError:
         raise
     except LimitReachedError as exc:
@@ -62,7 +94,63 @@ def read_pdf(filename: str, data: bytes, limits: DocumentLimits) -> DocumentText
         raise DocumentReadError(
             f"{filename!r} could not be read as a PDF ({type(exc).__name__}); the file may be damaged. "
             "Open it in a PDF viewer and save or print it to a new PDF, then upload that.") from exc
-    return _document(filename, pages, skipped)
+
+
+def _ranges(count: int) -> list[tuple[int, int]]:
+    """Contiguous page ranges, one per worker, or the whole document when it is short or there is one core."""
+    workers = min(MAX_WORKERS, os.cpu_count() or 1)
+    if count < PARALLEL_MIN_PAGES or workers < 2:
+        return [(0, count)]
+    step = -(-count // workers)
+    return [(start, min(start + step, count)) for start in range(0, count, step)]
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _workers() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=min(MAX_WORKERS, os.cpu_count() or 1),
+                                        mp_context=multiprocessing.get_context("forkserver"))
+        return _pool
+
+
+def _in_workers(filename: str, data: bytes, limits: DocumentLimits, parts: list[tuple[int, int]],
+                deadline: float) -> tuple[list[str], list[int], int, int]:
+    global _pool
+    try:
+        futures = [_workers().submit(_extract_part, filename, data, limits, a, b, deadline) for a, b in parts]
+        results = [future.result(timeout=max(0.0, deadline - time.monotonic()) + 30) for future in futures]
+    except BrokenProcessPool:  # a worker died (killed, out of memory): start a new pool next time, read here now
+        log.warning("the PDF reader's worker processes stopped; reading %r in this process", filename)
+        with _pool_lock:
+            _pool = None
+        with _reading(filename, limits):
+            return _extract(filename, _open(filename, data), limits, 0, parts[-1][1], deadline)
+    pages: list[str] = []
+    skipped: list[int] = []
+    chars = unpacked = 0
+    for result in results:
+        if result[0] == "error":
+            raise getattr(errors, result[1])(result[2])
+        _, part_pages, part_skipped, part_chars, part_unpacked = result
+        pages += part_pages
+        skipped += part_skipped
+        chars += part_chars
+        unpacked += part_unpacked
+    return pages, skipped, chars, unpacked
+
+
+def _extract_part(filename: str, data: bytes, limits: DocumentLimits, start: int, stop: int, deadline: float):
+    """In a worker process: pages [start, stop) as ("ok", pages, skipped, chars, unpacked) or ("error", class, message)."""
+    try:
+        with _reading(filename, limits):
+            return ("ok", *_extract(filename, _open(filename, data), limits, start, stop, deadline))
+    except DocumentError as exc:
+        return "error", type(exc).__name__, exc.message
 
 
 def _open(filename: str, data: bytes) -> PdfReader:
@@ -101,8 +189,7 @@ def _deadline_visitor(deadline: float):
     return visit
 
 
-def _extract(filename: str, reader: PdfReader, limits: DocumentLimits) -> tuple[list[str], list[int]]:
-    """Each page's text, and the numbers of pages skipped because a part of them is over pypdf's bounds."""
+def _page_count(filename: str, reader: PdfReader, limits: DocumentLimits) -> int:
     count = len(reader.pages)
     if count == 0:
         raise DocumentReadError(f"{filename!r} has no pages. Check that the file is complete and upload it again.")
@@ -110,11 +197,18 @@ def _extract(filename: str, reader: PdfReader, limits: DocumentLimits) -> tuple[
         raise DocumentTooLargeError(
             f"{filename!r} has {count:,} pages; the limit is {limits.max_pages:,} (setting max_document_pages). "
             "Split the PDF into smaller files.")
+    return count
+
+
+def _extract(filename: str, reader: PdfReader, limits: DocumentLimits, start: int, stop: int,
+             deadline: float) -> tuple[list[str], list[int], int, int]:
+    """The text of pages [start, stop), the numbers of pages skipped because a part of them is over pypdf's
+    bounds, and the characters and unpacked bytes read (each range within the bounds; the caller sums them)."""
     pages: list[str] = []
     skipped: list[int] = []
     chars = unpacked = 0
-    deadline = time.monotonic() + limits.max_seconds
-    for number, page in enumerate(reader.pages, 1):
+    for number in range(start + 1, stop + 1):
+        page = reader.pages[number - 1]
         try:
             size = _content_size(page)
         except LimitReachedError:
@@ -123,9 +217,7 @@ def _extract(filename: str, reader: PdfReader, limits: DocumentLimits) -> tuple[
             continue
         unpacked += size
         if unpacked > limits.max_unpacked_bytes:
-            raise DocumentTooLargeError(
-                f"{filename!r}'s pages unpack to more than {limits.max_unpacked_bytes:,} bytes (setting "
-                "max_unpacked_bytes). Split the PDF into smaller files.")
+            raise _too_unpacked(filename, limits)
         if time.monotonic() > deadline:
             raise _too_slow(filename, limits)
         # pypdf skips the content of figure-only pages unless a visitor watches, so only a big page gets one
@@ -141,7 +233,13 @@ def _extract(filename: str, reader: PdfReader, limits: DocumentLimits) -> tuple[
         if chars > limits.max_chars:
             raise too_many_chars(filename, limits)
         pages.append(text)
-    return pages, skipped
+    return pages, skipped, chars, unpacked
+
+
+def _too_unpacked(filename: str, limits: DocumentLimits) -> DocumentTooLargeError:
+    return DocumentTooLargeError(
+        f"{filename!r}'s pages unpack to more than {limits.max_unpacked_bytes:,} bytes (setting "
+        "max_unpacked_bytes). Split the PDF into smaller files.")
 
 
 def _too_slow(filename: str, limits: DocumentLimits) -> DocumentTooLargeError:

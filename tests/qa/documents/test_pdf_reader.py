@@ -182,3 +182,30 @@ def test_a_slow_page_stops_at_the_deadline():
     with pytest.raises(DocumentTooLargeError) as err:
         read_document("slow.pdf", data, DocumentLimits(max_seconds=0.05))
     assert "max_read_seconds" in err.value.message
+
+
+@pytest.fixture(scope="module")
+def long_pdf() -> bytes:
+    """Enough pages for the worker processes, typeset from SQuAD paragraphs with a running header and footer."""
+    return flowing_pdf((corpus_paragraphs("squad_dev_sample.json") * 3)[:150], header="ACME Corp Annual Report 2024")
+
+
+def test_a_long_pdf_read_in_worker_processes_equals_the_read_in_one(long_pdf, monkeypatch):
+    in_workers = read_document("long.pdf", long_pdf)
+    assert in_workers.pages >= pdf_reader.PARALLEL_MIN_PAGES
+    assert len(pdf_reader._ranges(in_workers.pages)) > 1 or (pdf_reader.os.cpu_count() or 1) < 2
+    monkeypatch.setattr(pdf_reader, "PARALLEL_MIN_PAGES", 10_000)
+    in_one = read_document("long.pdf", long_pdf)
+    assert in_workers == in_one
+    assert "ACME" not in in_workers.text
+    assert [span.number for span in in_workers.spans] == list(range(1, in_workers.pages + 1))
+
+
+def test_bounds_hold_over_the_parts_together(long_pdf):
+    total = len(read_document("long.pdf", long_pdf).text)
+    with pytest.raises(DocumentTooLargeError) as err:  # within each worker's range, over the limit together
+        read_document("long.pdf", long_pdf, DocumentLimits(max_chars=int(total * 0.8)))
+    assert "max_document_chars" in err.value.message
+    with pytest.raises(DocumentTooLargeError) as err:  # over the limit inside a worker: its error comes back
+        read_document("long.pdf", long_pdf, DocumentLimits(max_chars=300))
+    assert err.value.status == 413 and "max_document_chars" in err.value.message
