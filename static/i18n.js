@@ -103,9 +103,14 @@ export function has(key) {
   return Object.hasOwn(LABELS.en, key);
 }
 
+/** A label's text with its {name}s filled in; {name|one|other} picks the word for that count ("1 chunk", "2 chunks"). */
 export function t(key, args = {}) {
   const text = LABELS[current][key] ?? LABELS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in args ? String(args[name]) : whole));
+  return text.replace(/\{(\w+)(?:\|([^|}]*)\|([^}]*))?\}/g, (whole, name, one, other) => {
+    if (!(name in args)) return whole;
+    if (one === undefined) return String(args[name]);
+    return new Intl.PluralRules(current).select(Number(args[name])) === "one" ? one : other;
+  });
 }
 
 /** Give an element a translated text that follows language switches. */

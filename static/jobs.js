@@ -11,7 +11,7 @@ addLabels({
     jobStart: "Start", jobList: "Jobs", jobNone: "No jobs yet: add a document, then start one.",
     jobAuto: "Automatic (model and language)", jobStarted: "Started job {id}.", jobFailedStart: "Could not start: {detail}",
     jobCounts: "{done} done · {failed} failed · {running} running · {total} chunks · {pairs} pairs",
-    jobTime: "elapsed {elapsed}", jobEta: " · about {eta} left", jobEmpty: " · {n} chunks gave no pairs",
+    jobTime: "elapsed {elapsed}", jobEta: " · about {eta} left", jobEmpty: " · {n} {n|chunk|chunks} gave no pairs",
     pause: "Pause", resume: "Resume", cancelJob: "Cancel", retry: "Retry failed",
     st_queued: "queued", st_running: "running", st_paused: "paused", st_done: "done", st_failed: "failed",
     st_cancelled: "cancelled", noDocuments: "Add a document first (Documents view).",
