@@ -153,11 +153,11 @@ def test_a_refused_upload_shows_the_servers_message(browser, live):
 def test_counts_take_the_word_for_their_number(browser, live):
     """English labels say "1 chunk" and "2 chunks" (Intl.PluralRules), not "1 chunks"."""
     context, page, errors = open_page(browser, live, "laptop", "/documents")
-    for name, text in (("one.txt", "A single short paragraph."), ("two.txt", "First paragraph here.\n\n" + "x " * 1500)):
+    for name, text in (("single-para.txt", "A single short paragraph."), ("double-para.txt", "First paragraph here.\n\n" + "x " * 1500)):
         page.set_input_files("#doc-file", files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}])
         page.locator("[data-testid=doc-card]", has_text=name).wait_for()
-    one = page.locator("[data-testid=doc-card]", has_text="one.txt").text_content()
-    two = page.locator("[data-testid=doc-card]", has_text="two.txt").text_content()
+    one = page.locator("[data-testid=doc-card]", has_text="single-para.txt").text_content()
+    two = page.locator("[data-testid=doc-card]", has_text="double-para.txt").text_content()
     assert "1 chunk of" in one, one
     assert "2 chunks of" in two, two
     context.close()
