@@ -7,7 +7,7 @@ import { addLabels, initLanguage, label, t } from "./i18n.js";
 addLabels({
   en: {
     trainStart: "Train an adapter", trainBase: "Base model", trainName: "Run name", trainPairs: "Pairs",
-    trainStatus: "Status", stAccepted: "accepted", stNew: "new", stAny: "any", trainDocument: "Document id",
+    trainStatus: "Status", stAccepted: "accepted", stNew: "new", stAny: "any", trainDocument: "Document", trainAnyDoc: "any",
     trainMinScore: "Min. score", trainGrounded: "Grounded pairs only", trainWithInput: "Source chunk in the prompt",
     trainSettings: "Settings", trainEpochs: "Epochs", trainMaxSteps: "Max. steps", trainLr: "Learning rate",
     trainRank: "LoRA rank", trainBatch: "Batch size", trainGo: "Start training", trainRuns: "Runs",
@@ -20,10 +20,12 @@ addLabels({
     evaluating: "Evaluating…", served: "Served as {model}", lossRange: "loss {min}–{max}",
     st_running: "running", st_paused: "paused", st_cancelled: "cancelled", st_failed: "failed", st_done: "done",
     st_interrupted: "interrupted",
+    pairsMatch: "{n} pairs match", pairsCapped: "{n} or more pairs match",
+    pairsTooFew: "{n} {n|pair matches|pairs match}; training needs at least 2: accept pairs in the Review view, or loosen these filters.",
   },
   zh: {
     trainStart: "训练适配器", trainBase: "基础模型", trainName: "运行名称", trainPairs: "问答对",
-    trainStatus: "状态", stAccepted: "已接受", stNew: "新", stAny: "全部", trainDocument: "文档编号",
+    trainStatus: "状态", stAccepted: "已接受", stNew: "新", stAny: "全部", trainDocument: "文档", trainAnyDoc: "全部",
     trainMinScore: "最低评分", trainGrounded: "仅有依据的问答对", trainWithInput: "提示中包含原文分块",
     trainSettings: "设置", trainEpochs: "轮数", trainMaxSteps: "最多步数", trainLr: "学习率",
     trainRank: "LoRA 秩", trainBatch: "批大小", trainGo: "开始训练", trainRuns: "训练记录",
@@ -36,11 +38,15 @@ addLabels({
     evaluating: "评估中……", served: "已作为 {model} 提供", lossRange: "损失 {min}–{max}",
     st_running: "运行中", st_paused: "已暂停", st_cancelled: "已取消", st_failed: "失败", st_done: "完成",
     st_interrupted: "已中断",
+    pairsMatch: "{n} 个问答对符合条件", pairsCapped: "至少 {n} 个问答对符合条件",
+    pairsTooFew: "{n} 个问答对符合条件；训练至少需要 2 个：请在审阅页接受问答对，或放宽这些条件。",
   },
 });
 
 let selected = null; // the run id shown in the run pane
 let timer = null;
+const names = new Map(); // model id -> display name (GET /api/models)
+const modelName = (id) => names.get(id) || id;
 
 function status(key, args, isError = false) {
   $("#train-status").replaceChildren(label(el("span", { className: isError ? "error" : "" }), key, args));
@@ -54,7 +60,7 @@ function num(id) {
 function startBody() {
   const filters = { status: $("#f-status").value || null };
   if ($("#f-grounded").checked) filters.grounded = "true";
-  if (num("#f-document")) filters.document = num("#f-document");
+  if ($("#f-document").value) filters.document = Number($("#f-document").value);
   if (num("#f-score") !== undefined) filters.score_min = num("#f-score");
   const settings = { epochs: num("#s-epochs"), learning_rate: num("#s-lr"), rank: num("#s-rank"),
     alpha: 2 * (num("#s-rank") || 8), batch_size: num("#s-batch"), max_steps: num("#s-steps") };
@@ -73,7 +79,7 @@ function runCard(run) {
   const card = el("li", { className: `card${run.id === selected ? " selected" : ""}`, "data-run": run.id },
     el("span", { className: "title" }, run.id),
     el("span", { className: `job-status ${run.status}`, "data-testid": "run-status" }, t(`st_${run.status}`)),
-    el("span", { className: "facts" }, `${run.model} · ${run.step}/${run.total_steps} · loss ${fixed(run.loss)}`),
+    el("span", { className: "facts" }, `${modelName(run.model)} · ${run.step}/${run.total_steps} · loss ${fixed(run.loss)}`),
     bar);
   card.addEventListener("click", () => { selected = run.id; refresh(); });
   return card;
@@ -87,15 +93,28 @@ function drawLoss(run) {
   canvas.dataset.points = String(train.length);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const all = train.concat(evals);
-  if (!all.length) return;
+  if (!all.length) { delete canvas.dataset.axis; return; }
+  const minX = Math.min(...all.map((p) => p[0]));
   const maxX = Math.max(run.total_steps || 1, ...all.map((p) => p[0]));
   const ys = all.map((p) => p[1]);
   const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
-  const pad = 24;
-  const x = (s) => pad + ((canvas.width - 2 * pad) * s) / maxX;
-  const y = (v) => canvas.height - pad - ((canvas.height - 2 * pad) * (v - lo)) / (hi - lo || 1);
+  const [left, right, top, bottom] = [56, 16, 14, 28]; // room for the axis values
+  const [w, h] = [canvas.width - left - right, canvas.height - top - bottom];
+  const x = (s) => left + (w * (s - minX)) / (maxX - minX || 1);
+  const y = (v) => top + h - (h * (v - lo)) / (hi - lo || 1);
   ctx.strokeStyle = "#999"; ctx.lineWidth = 1;
-  ctx.strokeRect(pad, pad, canvas.width - 2 * pad, canvas.height - 2 * pad);
+  ctx.strokeRect(left, top, w, h);
+  // the axis values: loss at the top and bottom of the box, the first and last step under it
+  const axis = { yMax: fixed(hi, 3), yMin: fixed(lo, 3), xMin: String(minX), xMax: String(maxX) };
+  ctx.fillStyle = getComputedStyle(canvas).color || "#444"; ctx.font = "12px sans-serif";
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  ctx.fillText(axis.yMax, left - 6, top);
+  ctx.fillText(axis.yMin, left - 6, top + h);
+  ctx.textBaseline = "top";
+  ctx.textAlign = "left"; ctx.fillText(axis.xMin, left, top + h + 6);
+  ctx.textAlign = "right"; ctx.fillText(axis.xMax, left + w, top + h + 6);
+  ctx.textAlign = "start"; ctx.textBaseline = "alphabetic";
+  canvas.dataset.axis = JSON.stringify(axis);
   ctx.strokeStyle = "#2f6fdf"; ctx.lineWidth = 2; ctx.beginPath();
   train.forEach(([s, v], i) => (i ? ctx.lineTo(x(s), y(v)) : ctx.moveTo(x(s), y(v))));
   ctx.stroke();
@@ -154,7 +173,9 @@ async function refresh() {
   try {
     const list = await request("GET", "/api/train/runs");
     const picker = $("#train-model");
-    if (!picker.options.length) picker.replaceChildren(...list.models.map((id) => el("option", { value: id }, id)));
+    if (!picker.options.length) {
+      picker.replaceChildren(...list.models.map((id) => el("option", { value: id }, modelName(id))));
+    }
     $("#run-list").replaceChildren(...list.data.map(runCard));
     $("#run-empty").hidden = list.data.length > 0;
     busy = list.data.some((run) => run.status === "running" || run.evaluating);
@@ -163,6 +184,27 @@ async function refresh() {
     status("trainFailed", { detail: error.message }, true);
   }
   timer = setTimeout(refresh, busy ? 700 : 4000);
+}
+
+let counted = 0; // the newest count asked for: an older answer arriving late is dropped
+
+/** How many pairs the filters select (GET /api/train/pairs); Start is disabled below the 2 training needs. */
+async function countPairs() {
+  const mine = ++counted;
+  const { filters } = startBody();
+  const query = new URLSearchParams({ status: filters.status || "" });
+  for (const key of ["document", "grounded", "score_min"]) if (filters[key] !== undefined) query.set(key, filters[key]);
+  try {
+    const { total, limit, needed } = await request("GET", `/api/train/pairs?${query}`);
+    if (mine !== counted) return;
+    const tooFew = total < needed;
+    $("#train-start").disabled = tooFew;
+    const node = $("#train-count");
+    node.className = tooFew ? "hint error" : "hint";
+    label(node, tooFew ? "pairsTooFew" : total >= limit ? "pairsCapped" : "pairsMatch", { n: total });
+  } catch (error) {
+    if (mine === counted) label($("#train-count"), "trainFailed", { detail: error.message });
+  }
 }
 
 async function act(action, body = {}) {
@@ -176,6 +218,7 @@ async function act(action, body = {}) {
 
 $("#train-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  if ($("#train-start").disabled) return;
   try {
     const run = await request("POST", "/api/train/runs", startBody());
     selected = run.id;
@@ -201,6 +244,14 @@ $("#run-delete").addEventListener("click", async () => {
   await refresh();
 });
 
+$("#train-pairs").addEventListener("input", countPairs);
+
 initLanguage($("#lang-toggle"));
-await refresh();
+const [models, documents] = await Promise.all([
+  request("GET", "/api/models").catch(() => ({ data: [] })),
+  request("GET", "/api/documents?limit=200").catch(() => ({ data: [] })),
+]);
+for (const model of models.data) names.set(model.id, model.name);
+$("#f-document").append(...documents.data.map((d) => el("option", { value: d.id }, d.name)));
+await Promise.all([refresh(), countPairs()]);
 document.body.dataset.ready = "true";

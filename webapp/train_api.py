@@ -8,10 +8,11 @@ restarted server lists and resumes them.
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from llms.finetune import TrainSettings
 from qa.training import PairFilters, TrainRunner, store_pairs
@@ -37,6 +38,15 @@ class EvalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(50, ge=1, le=500, description="Most held-out pairs answered by each model.")
     max_tokens: int = Field(128, ge=1, le=2048)
+
+
+class PairCount(PairFilters):
+    """The start form's pair filters as a query string; `status=` (empty) means any status."""
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _any(cls, value):
+        return None if value == "" else value
 
 
 class NoBody(BaseModel):
@@ -77,6 +87,14 @@ def list_runs():
     runs = [{k: v for k, v in run.items() if k not in ("history", "evals")} for run in runner().list()]
     return jsonify({"data": runs, "models": [m.model_id for m in state().registry
                                               if m.settings.backend == "local" and not m.settings.adapter_path]})
+
+
+@bp.get("/api/train/pairs")
+@endpoint("How many pairs the filters select for training (counted up to `limit`), from the pair source a run reads",
+          query=PairCount, responses={200: {"type": "object"}}, tags=("train",))
+def count_pairs(query: PairCount):
+    total = sum(1 for _ in islice(runner().pair_source(query), query.limit))
+    return jsonify({"total": total, "limit": query.limit, "needed": 2})
 
 
 @bp.post("/api/train/runs")

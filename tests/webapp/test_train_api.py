@@ -143,3 +143,15 @@ def test_store_pair_source_filters(tmp_path):
     assert [p["question"] for p in source(PairFilters(status=None, model="glm"))] == ["q2"]
     assert [p["question"] for p in source(PairFilters(status=None, limit=2))] == ["q0", "q1"]
     assert next(iter(source(PairFilters())))["chunk"] == "长江全长约6300公里。"
+
+
+def test_count_pairs_reads_the_run_pair_source_with_the_form_filters(client, asked):
+    got = client.get("/api/train/pairs?status=&document=3&grounded=true&score_min=2.5&limit=20")
+    assert got.status_code == 200 and got.get_json() == {"total": 20, "limit": 20, "needed": 2}
+    assert asked[-1].status is None and asked[-1].document == 3 and asked[-1].grounded == "true"
+    assert asked[-1].score_min == 2.5
+    assert client.get("/api/train/pairs").get_json()["total"] == len(cmrc_pairs()[:10_000])
+    assert asked[-1].status == "accepted"  # the run's default
+    bad = client.get("/api/train/pairs?status=maybe")
+    assert bad.status_code == 400 and set(bad.get_json()["error"]) == {"message", "type", "param"}
+    assert client.get("/api/train/pairs?limit=100001").status_code == 400
