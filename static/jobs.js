@@ -80,7 +80,8 @@ function makeCard(job) {
 function update(job) {
   const parts = cards.get(job.id) || makeCard(job);
   const c = job.chunks;
-  parts.title.textContent = `#${job.id} ${job.document ?? ""} · ${job.model}`;
+  parts.title.textContent = `#${job.id} ${job.document ?? ""} · ${modelNames.get(job.model) || job.model}`;
+  parts.title.title = job.model; // the id, for the API and the CLI
   label(parts.state, `st_${job.status}`);
   parts.state.className = `job-status ${job.status}`;
   parts.node.dataset.status = job.status;
@@ -127,6 +128,8 @@ function schedule(delay = 300) {
   }, delay);
 }
 
+const modelNames = new Map(); // model id -> display name (GET /api/models), for the cards
+
 async function loadChoices() {
   const [docs, models, promptList] = await Promise.all([request("GET", "/api/documents?limit=200"),
     request("GET", "/api/models"), request("GET", "/api/prompts")]);
@@ -134,6 +137,7 @@ async function loadChoices() {
   $("#job-document").replaceChildren(...docs.data.map((d) => el("option", { value: d.id, selected: String(d.id) === wanted },
     `${d.name} (${d.chunks})`)));
   if (!docs.data.length) status("noDocuments", {}, true);
+  for (const model of models.data) modelNames.set(model.id, model.name);
   $("#job-model").replaceChildren(...models.data.map((m) => el("option", { value: m.id, disabled: !m.available },
     m.name + (m.available ? "" : ` (${t("unavailable")})`))));
   $("#job-prompt").replaceChildren(label(el("option", { value: "" }), "jobAuto"),

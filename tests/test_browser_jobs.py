@@ -106,6 +106,8 @@ def test_upload_start_a_job_watch_it_finish(browser, live, openai_stub, size):
     assert f"{total} done · 0 failed" in job.locator("[data-testid=job-counts]").text_content()
     assert f"{2 * total} pairs" in job.locator("[data-testid=job-counts]").text_content()
     assert job.locator("[data-testid=job-pause]").is_hidden()
+    title = job.locator(".title")  # the model by its display name, its id on hover
+    assert title.text_content().endswith(" · ChatGPT") and title.get_attribute("title") == "chatgpt"
     assert fits_width(page)
     context.close()
     assert not errors, errors
