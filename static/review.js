@@ -325,8 +325,21 @@ async function fillChoices() {
   }
 }
 
+const PHONE = window.matchMedia("(max-width: 860px)");
+
+/** At phone width the filters fold away behind their summary, which says how many are set. */
+function foldFilters() {
+  const set = [...new FormData($("#filters"))].filter(([key, value]) => key !== "sort" && value !== "").length;
+  const node = $("#filters-set");
+  if (set) label(node, "rvFiltersSet", { n: set });
+  else { delete node.dataset.i18n; delete node.dataset.i18nArgs; node.textContent = ""; }
+}
+
 function init() {
   initLanguage($("#lang-toggle"));
+  if (PHONE.matches) $("#filters-box").open = false;
+  PHONE.addEventListener("change", (event) => { if (!event.matches) $("#filters-box").open = true; });
+  $("#filters").addEventListener("input", foldFilters);
   let typing = null;
   $("#filters").addEventListener("input", (event) => {
     clearTimeout(typing);
@@ -357,6 +370,7 @@ function init() {
 init();
 try {
   await fillChoices();
+  foldFilters();
   await load();
 } catch (error) {
   say(error.message, {}, true);

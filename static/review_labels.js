@@ -4,6 +4,7 @@ import { addLabels } from "./i18n.js";
 
 addLabels({
   en: {
+    rvFiltersToggle: "Filters, export, quality score", rvFiltersSet: "{n} set",
     rvFilters: "Filters", rvSearch: "Search", rvDocument: "Document", rvJob: "Job", rvStatus: "Status", rvAny: "Any",
     stNew: "new", stAccepted: "accepted", stRejected: "rejected", rvGrounding: "Grounding", unverifiable: "unverifiable",
     rvDuplicates: "Duplicates", rvOnlyDup: "only duplicates", rvNoDup: "no duplicates", rvScore: "Quality score",
@@ -28,6 +29,7 @@ addLabels({
     rvJudging: "{status}: {rated} rated, {unrated} could not be rated, of {total}.",
   },
   zh: {
+    rvFiltersToggle: "筛选、导出、质量评分", rvFiltersSet: "已设 {n} 项",
     rvFilters: "筛选", rvSearch: "搜索", rvDocument: "文档", rvJob: "任务", rvStatus: "状态", rvAny: "全部",
     stNew: "新", stAccepted: "已接受", stRejected: "已拒绝", rvGrounding: "依据", unverifiable: "无法核对",
     rvDuplicates: "重复", rvOnlyDup: "只看重复", rvNoDup: "不含重复", rvScore: "质量评分",

@@ -71,9 +71,26 @@ def test_out_of_range_chunk_size_says_the_bounds(phone, live):
     assert phone.locator("#doc-list .card").count() == 0  # nothing was sent
 
 
+def test_review_filters_fold_away_on_a_phone(phone, live):
+    open_view(phone, live.url + "/review")
+    assert phone.locator("#f-q").is_hidden() and phone.locator("#x-go").is_hidden()
+    assert phone.locator("#pairs-heading").bounding_box()["y"] < 844 / 2  # the pairs in the top half, not screens down
+    phone.click("[data-testid=filters-toggle]")
+    phone.fill("#f-q", "Nile")
+    phone.select_option("#f-status", "accepted")
+    assert phone.text_content("#filters-set") == "2 set"  # the summary says filters are on
+    phone.click("[data-testid=filters-toggle]")
+    assert phone.locator("#f-q").is_hidden() and phone.locator("[data-testid=filters-set]").is_visible()
+    phone.set_viewport_size({"width": 1366, "height": 860})  # a wide window shows them, without the toggle
+    assert phone.locator("#f-q").is_visible() and phone.locator("[data-testid=filters-toggle]").is_hidden()
+    open_view(phone, live.url + "/review")
+    assert phone.locator("#f-q").is_visible() and phone.locator("[data-testid=filters-toggle]").is_hidden()
+
+
 def test_export_with_no_matching_pair_says_so(phone, live):
     open_view(phone, live.url + "/review")
     phone.wait_for_selector("#rv-total:not(:empty)")
+    phone.click("[data-testid=filters-toggle]")
     phone.fill("#f-q", "no pair says this")
     phone.press("#f-q", "Enter")
     phone.wait_for_function("document.querySelector('#rv-total').textContent.startsWith('0')")
