@@ -5,7 +5,8 @@ pypdf, makes prose of them:
 
 - a line among the first or last three of a page that recurs (digits aside, so "Page 7"
   and "Page 8" match) on at least half the pages, and on two or more, is a running
-  header or footer and goes;
+  header or footer and goes, unless that would leave its page without text (pages that
+  each hold one near-identical line, "Slide 1", "Slide 2", are content, not headers);
 - "exam-" at a line end followed by "ple" becomes "example", unless the document writes
   "exam-ple" with its hyphen elsewhere (a real compound: "well-known"); before a capital
   or a digit ("COVID-" / "19") the hyphen stays and the line joins without a space;
@@ -52,11 +53,14 @@ def _key(line: str) -> str:
 
 
 def drop_running_lines(lines: list[str], running: set[str]) -> list[str]:
-    """`lines` without the running headers and footers among its first and last WINDOW non-blank ones."""
+    """`lines` without the running headers and footers among its first and last WINDOW non-blank ones; all of
+    them when every non-blank line would go (a page's only text is not a header)."""
     if not running:
         return lines
     filled = [i for i, line in enumerate(lines) if line]
     drop = {i for i in filled[:WINDOW] + filled[-WINDOW:] if _key(lines[i]) in running}
+    if len(drop) == len(filled):
+        return lines
     return [line for i, line in enumerate(lines) if i not in drop] if drop else lines
 
 

@@ -114,6 +114,23 @@ def test_scan_with_stray_captions_is_accepted_with_a_warning():
     assert "3 of 3 pages carry almost no text" in warning and "OCR" in warning
 
 
+def test_pages_of_one_near_identical_line_keep_their_text():
+    """Each page's only line recurs (digits aside) on every page: it is the content, not a running header."""
+    pages = [[f"Chapter {n} of the survey of the Yangtze river delta and its farms"] for n in range(1, 5)]
+    document = read_document("chapters.pdf", lines_pdf(pages))
+    for n in range(1, 5):
+        assert f"Chapter {n} of the survey" in document.text
+    assert [document.text[s.start:s.end] for s in document.spans] == [line for [line] in pages]
+
+
+def test_a_running_header_still_goes_where_the_page_keeps_other_text():
+    pages = [["Monthly river notes"], ["Monthly river notes", "The river rose by two metres in the night."],
+             ["Monthly river notes", "Farmers moved their rice stores to the hills."]]
+    document = read_document("notes.pdf", lines_pdf(pages))
+    assert document.text.count("Monthly river notes") == 1  # kept on page 1 only, where it is all there is
+    assert "two metres" in document.text and "rice stores" in document.text
+
+
 def test_a_blank_page_among_text_pages_is_named_in_a_warning(report_pdf):
     pages = [PAGE_1, [], PAGE_2]
     document = read_document("gap.pdf", lines_pdf(pages))
