@@ -63,7 +63,7 @@ def reason(code: str, language: str = "en", **values) -> dict:
     """{"code", "message"} in the language ("en" or "zh")."""
     template = MESSAGES[code]["zh" if language == "zh" else "en"]
     if "kind" in values:
-        values = {**values, "kind_zh": {"number": "数字", "name": "人名或地名"}.get(values["kind"], values["kind"])}
+        values = {**values, "kind_zh": {"number": "数字", "name": "人名或地名", "time": "时间"}.get(values["kind"], values["kind"])}
     return {"code": code, "message": template.format(**values)}
 
 
