@@ -14,7 +14,7 @@ from qa.grounding.text import (
 )
 
 ABOUT_RATIO = 0.5  # the question's words near the evidence, as a share of the most they gather anywhere
-ABOUT_RATIO_CJK = 0.4  # (Chinese: character pairs of one word share its places, so the shares run closer)
+ABOUT_RATIO_CJK = 0.35  # (Chinese: character pairs of one word share its places, so the shares run closer)
 MARGIN_CJK, MARGIN_LATIN = 4, 12  # normalized characters either side of the evidence's sentences still "next to it"
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]+|\.(?=\s)")
 MAX_PLACES = 64  # occurrences of a whole answer (or best windows) compared by the question's words
@@ -22,7 +22,7 @@ IDF_POWER = 1.0  # a question word found k times in the source weighs 1/k**IDF_P
 TOPIC_WEIGHT = 0.2
 OTHER_LEAD, OTHER_MIN, OTHER_HOME = 3.0, 2.0, 1.0  # another question of the batch, far more about the evidence
 SENTENCES_BEFORE = 1  # sentences ahead of the evidence's that count as next to it
-MIN_GAP_CJK = 2.5  # (Chinese counts character pairs: one word of the question is about two)
+MIN_GAP_CJK = 2.25  # (Chinese counts character pairs: one word of the question is about two)
 MIN_GAP = 1.8  # the question's words elsewhere must outweigh those near the evidence by this much to flag it
 
 
