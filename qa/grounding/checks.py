@@ -79,7 +79,8 @@ def stem(word: str) -> str:
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|far|tall|high)\b|\bwhat (?:year|percentage|percent)\b"
                           r"|\bwhich year\b|\bin what year\b|多少|(?<!哪)几[个年次位种项层条部名天只届册卷页场岁月号%]|哪一?年|哪一?天"
                           r"|百分之几|何年")
-_ASKS_PERSON_OR_PLACE = re.compile(r"^(?:who|whom|where)\b|谁|哪里|哪儿|何地|何人|哪位|什么人|什么地方|在哪(?!一?[年天月日段次期届个])|哪个(?:国家|城市|地方|人)")
+_ASKS_PERSON_OR_PLACE = re.compile(r"^(?:who|whom|where)\b|谁|哪里|哪儿|何地|何人|哪位|什么人|什么地方"
+                                   r"|在哪(?!一?[年天月日段次期届个])|哪个(?:国家|城市|地方|人)")
 _HAS_NUMBER = re.compile(r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                          r"forty|fifty|hundred|thousand|million|billion|dozen|dozens|several|half|once|twice|first|"
                          r"second|third|fourth|fifth|single|both|none|no)\b|[零〇一二两三四五六七八九十百千万亿半数几双首]")
