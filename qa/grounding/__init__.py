@@ -13,8 +13,8 @@ of three verdicts, each with the reasons in words:
   added clause, a new word or place); a negation added or dropped ("the text says the
   opposite"); or evidence that is not where the question's content words, numbers
   and names are, or that another question of the same batch is clearly about, or an
-  answer of the wrong kind (no number for "how many") ("the evidence is about another
-  question").
+  answer of the wrong kind (no number for "how many", no time for "when") ("the
+  evidence is about another question").
 - `grounded`: none of these.
 
 Each result adds to the pair: `verdict`, `grounded` (verdict == "grounded"),
@@ -63,7 +63,8 @@ def reason(code: str, language: str = "en", **values) -> dict:
     """{"code", "message"} in the language ("en" or "zh")."""
     template = MESSAGES[code]["zh" if language == "zh" else "en"]
     if "kind" in values:
-        values = {**values, "kind_zh": {"number": "数字", "name": "人名或地名"}.get(values["kind"], values["kind"])}
+        kinds_zh = {"number": "数字", "name": "人名或地名", "time": "时间"}
+        values = {**values, "kind_zh": kinds_zh.get(values["kind"], values["kind"])}
     return {"code": code, "message": template.format(**values)}
 
 

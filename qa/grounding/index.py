@@ -14,6 +14,7 @@ from qa.grounding.text import (
 )
 
 ABOUT_RATIO = 0.5  # the question's words near the evidence, as a share of the most they gather anywhere
+ABOUT_RATIO_CJK = 0.35  # (Chinese: character pairs of one word share its places, so the shares run closer)
 MARGIN_CJK, MARGIN_LATIN = 4, 12  # normalized characters either side of the evidence's sentences still "next to it"
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]+|\.(?=\s)")
 MAX_PLACES = 64  # occurrences of a whole answer (or best windows) compared by the question's words
@@ -21,8 +22,8 @@ IDF_POWER = 1.0  # a question word found k times in the source weighs 1/k**IDF_P
 TOPIC_WEIGHT = 0.2
 OTHER_LEAD, OTHER_MIN, OTHER_HOME = 3.0, 2.0, 1.0  # another question of the batch, far more about the evidence
 SENTENCES_BEFORE = 1  # sentences ahead of the evidence's that count as next to it
-MIN_GAP_CJK = 3.0  # (Chinese counts character pairs: one word of the question is about two)
-MIN_GAP = 1.5  # the question's words elsewhere must outweigh those near the evidence by this much to flag it
+MIN_GAP_CJK = 2.25  # (Chinese counts character pairs: one word of the question is about two)
+MIN_GAP = 1.8  # the question's words elsewhere must outweigh those near the evidence by this much to flag it
 
 
 @dataclass
@@ -270,10 +271,10 @@ class SourceIndex:
         """Demote a grounded finding whose evidence is not where the question's words are."""
         most = self._most_near(asked) if asked else 0.0
         near = self._near(asked, finding.start, finding.end) if asked else 0.0
-        gap = MIN_GAP if self.margin == MARGIN_LATIN else MIN_GAP_CJK
-        if (most <= 0 or near >= ABOUT_RATIO * most or most - near < gap) and (near > 0 or not short):
+        gap, ratio = (MIN_GAP, ABOUT_RATIO) if self.margin == MARGIN_LATIN else (MIN_GAP_CJK, ABOUT_RATIO_CJK)
+        if (most <= 0 or near >= ratio * most or most - near < gap) and (near > 0 or not short):
             finding.unsure = finding.unsure or near < most
-            finding.weakly_about = most > 0 and near < ABOUT_RATIO * most and not short
+            finding.weakly_about = most > 0 and near < ratio * most and not short
             finding.near = near
             return
         if short:

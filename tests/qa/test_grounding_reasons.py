@@ -104,3 +104,26 @@ def test_answers_swapped_between_questions_of_one_batch_are_flagged():
     results = ground(swapped, FOUNDING)
     assert [r["verdict"] for r in results] == ["unsupported", "unsupported"]
     assert all(codes(r) == ["other_question"] for r in results)
+
+
+@pytest.mark.parametrize("question, answer, source, kind", [
+    ("When did services move to a nearby hall?", "a group of merchants", FOUNDING, "time"),
+    ("How long did John Hale serve as rector?", "Trinity Church", FOUNDING, "time"),
+    ("水库是什么时候建成的？", "防洪和灌溉", FLOODS, "time"),
+    ("水库的设计者是谁？", "1958年", FLOODS, "name"),
+])
+def test_an_answer_of_another_kind_than_the_question_asks_for_is_flagged(question, answer, source, kind):
+    result = check(question, answer, source)
+    assert result["verdict"] == "unsupported" and codes(result) == ["wrong_kind"]
+    named = {"time": "问的是时间", "name": "问的是人名或地名"}[kind] if source is FLOODS else f"asks for a {kind}"
+    assert named in result["reasons"][0]["message"]
+
+
+@pytest.mark.parametrize("question, answer, source", [
+    ("When was Trinity Church founded?", "in 1878", FOUNDING),
+    ("When did the parish join the diocese?", "not until 1950", FOUNDING),
+    ("When John Hale left, who followed him?", "John Hale", FOUNDING),  # "when" ahead of "who" asks who
+    ("水库是在哪一年建成的？", "1958年", FLOODS),  # 在哪一年 asks a year, not a place
+])
+def test_answers_of_the_kind_asked_for_pass_the_kind_check(question, answer, source):
+    assert "wrong_kind" not in codes(check(question, answer, source))
