@@ -262,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
                              "prompt at once, as the previous engine did); 0: skip")
     parser.add_argument("--dtype-table", action="store_true",
                         help="only the decode-step table per dtype setting and CPU kind (about 3 min)")
+    parser.add_argument("--decode-only", action="store_true",
+                        help="only the streaming-read bandwidth against batch-1 decode (about 20 s)")
     parser.add_argument("--one-dtype", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     model_dir = ensure_model(Path(args.model), "bench")
@@ -290,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| batch-1 decode, {args.tokens} tokens, engine (best of 2) | {rate:.1f} tok/s |")
     print(f"| share of the limit | {100 * rate / limit:.0f}% |")
     print(f"| prefill + first token, 60-token prompt | {1000 * prefill:.0f} ms |")
+    if args.decode_only:
+        return 0
     pauses = long_prompt_pauses(llm)
     print(pause_rows(pauses, "7 streams while a 2,000-token prompt is admitted"))
     kv = kv_memory(llm)
