@@ -34,3 +34,23 @@ def test_other_attention_kinds_keep_their_layers():
     model = torch.nn.Sequential(Attention())
     assert fuse_qkv(model) == 0
     assert hasattr(model[0], "q_proj") and not hasattr(model[0], "qkv_proj")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_rotation_in_place_gives_transformers_bits(dtype):
+    from transformers.models.glm4.modeling_glm4 import apply_rotary_pos_emb
+
+    from llms.fused_qkv import _rotate
+
+    generator = torch.Generator().manual_seed(0)
+    q, k = (torch.randn(2, 5, heads, 64, generator=generator).to(dtype) for heads in (8, 2))
+    angles = torch.randn(2, 5, 16, generator=generator)
+    cos, sin = (torch.cat([f(angles)] * 2, dim=-1).to(dtype) for f in (torch.cos, torch.sin))
+    expected = apply_rotary_pos_emb(q.transpose(1, 2), k.transpose(1, 2), cos, sin)
+    heads = torch.cat([q, k], dim=2)
+    with torch.no_grad():
+        _rotate(heads, cos, sin)
+        assert torch.equal(heads[:, :, :8].transpose(1, 2), expected[0])
+        assert torch.equal(heads[:, :, 8:].transpose(1, 2), expected[1])
+        _rotate(q, cos, sin)  # the interleaved cos and sin kept from the call before
+        assert torch.equal(q.transpose(1, 2), expected[0])
