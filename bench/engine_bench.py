@@ -244,6 +244,22 @@ def dtype_table(model_dir: Path) -> None:
                   f"| {8000 / ms['8']:.0f} |", flush=True)
 
 
+def decode_rounds(model_dir: Path, tokens: int, rounds: int) -> int:
+    """Streaming-read bandwidth, then batch-1 decode at once after it, `rounds` times: one table row each."""
+    llm = load(model_dir)
+    Stream(llm, prompt_of(llm, 60, 0), 8).thread.join()  # warm-up
+    nbytes = step_bytes(llm.load().model)
+    print(f"bytes one decode step reads (weights less the input embedding): {nbytes / 2**20:.0f} MiB\n")
+    print("| round | streaming read GB/s | bandwidth limit tok/s | batch-1 decode tok/s | share of the limit |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for round_ in range(1, rounds + 1):
+        bandwidth = read_bandwidth_gb_s()
+        limit = bandwidth * 1e9 / nbytes
+        rate = decode_rate(llm, tokens)[0]
+        print(f"| {round_} | {bandwidth:.1f} | {limit:.1f} | {rate:.1f} | {100 * rate / limit:.0f}% |", flush=True)
+    return 0
+
+
 def pause_rows(pauses: dict, label: str) -> str:
     return (f"| {label}: time to its first token | {pauses['admit_s']:.1f} s |\n"
             f"| median gap of the 7 streams without it; with it, over all their gaps | {pauses['median_ms']:.0f} ms; "
@@ -263,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dtype-table", action="store_true",
                         help="only the decode-step table per dtype setting and CPU kind (about 3 min)")
     parser.add_argument("--decode-only", action="store_true",
-                        help="only the streaming-read bandwidth against batch-1 decode (about 20 s)")
+                        help="only the streaming-read bandwidth against batch-1 decode, each measured right after "
+                             "the other in --rounds rounds (this VM's bandwidth drifts between about 35 and 75 GB/s)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --decode-only")
     parser.add_argument("--one-dtype", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     model_dir = ensure_model(Path(args.model), "bench")
@@ -275,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.dtype_table:
         dtype_table(model_dir)
         return 0
+    if args.decode_only:
+        return decode_rounds(model_dir, args.tokens, args.rounds)
     bandwidth = read_bandwidth_gb_s()
     llm = load(model_dir)
     Stream(llm, prompt_of(llm, 60, 0), 8).thread.join()  # warm-up
@@ -292,8 +312,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| batch-1 decode, {args.tokens} tokens, engine (best of 2) | {rate:.1f} tok/s |")
     print(f"| share of the limit | {100 * rate / limit:.0f}% |")
     print(f"| prefill + first token, 60-token prompt | {1000 * prefill:.0f} ms |")
-    if args.decode_only:
-        return 0
     pauses = long_prompt_pauses(llm)
     print(pause_rows(pauses, "7 streams while a 2,000-token prompt is admitted"))
     kv = kv_memory(llm)
