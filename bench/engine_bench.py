@@ -244,6 +244,22 @@ def dtype_table(model_dir: Path) -> None:
                   f"| {8000 / ms['8']:.0f} |", flush=True)
 
 
+def decode_rounds(model_dir: Path, tokens: int, rounds: int) -> int:
+    """Streaming-read bandwidth, then batch-1 decode at once after it, `rounds` times: one table row each."""
+    llm = load(model_dir)
+    Stream(llm, prompt_of(llm, 60, 0), 8).thread.join()  # warm-up
+    nbytes = step_bytes(llm.load().model)
+    print(f"bytes one decode step reads (weights less the input embedding): {nbytes / 2**20:.0f} MiB\n")
+    print("| round | streaming read GB/s | bandwidth limit tok/s | batch-1 decode tok/s | share of the limit |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for round_ in range(1, rounds + 1):
+        bandwidth = read_bandwidth_gb_s()
+        limit = bandwidth * 1e9 / nbytes
+        rate = decode_rate(llm, tokens)[0]
+        print(f"| {round_} | {bandwidth:.1f} | {limit:.1f} | {rate:.1f} | {100 * rate / limit:.0f}% |", flush=True)
+    return 0
+
+
 def pause_rows(pauses: dict, label: str) -> str:
     return (f"| {label}: time to its first token | {pauses['admit_s']:.1f} s |\n"
             f"| median gap of the 7 streams without it; with it, over all their gaps | {pauses['median_ms']:.0f} ms; "
@@ -262,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
                              "prompt at once, as the previous engine did); 0: skip")
     parser.add_argument("--dtype-table", action="store_true",
                         help="only the decode-step table per dtype setting and CPU kind (about 3 min)")
+    parser.add_argument("--decode-only", action="store_true",
+                        help="only the streaming-read bandwidth against batch-1 decode, each measured right after "
+                             "the other in --rounds rounds (this VM's bandwidth drifts between about 35 and 75 GB/s)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --decode-only")
     parser.add_argument("--one-dtype", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     model_dir = ensure_model(Path(args.model), "bench")
@@ -273,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.dtype_table:
         dtype_table(model_dir)
         return 0
+    if args.decode_only:
+        return decode_rounds(model_dir, args.tokens, args.rounds)
     bandwidth = read_bandwidth_gb_s()
     llm = load(model_dir)
     Stream(llm, prompt_of(llm, 60, 0), 8).thread.join()  # warm-up

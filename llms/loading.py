@@ -237,8 +237,10 @@ def prepare_for_cpu(model, bits: int | None):
     import torch
 
     if bits is None:
+        from llms.fused_qkv import fuse_qkv
         from llms.packed_linear import pack_linear_layers
 
+        fuse_qkv(model)
         model = pack_linear_layers(model)
     else:
         from llms.int8_embedding import Int8Embedding
