@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -34,3 +35,14 @@ class LiveServer:
 def launch_chromium(playwright):
     """Headless Debian chromium (Playwright cannot download its own browsers here)."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium for a test module; import this fixture into the module that uses it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()

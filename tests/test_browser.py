@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from llms.config import LocalModelConfig
-from tests.browser_server import CHROMIUM, LiveServer, launch_chromium
+from tests.browser_server import CHROMIUM, LiveServer, browser  # noqa: F401 (browser: a fixture)
 from tests.conftest import make_config
 from tests.helpers import wait_until
 from webapp import create_app
@@ -35,16 +35,6 @@ def live(tmp_path_factory, tiny_model_path, openai_server):
                                        "prompts_db": str(tmp_path_factory.mktemp("db") / "prompts.sqlite")})
     with LiveServer(create_app({"TESTING": True, "QAPAIR_CONFIG": config})) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_server import CHROMIUM, LiveServer, launch_chromium
+from tests.browser_server import CHROMIUM, LiveServer, browser  # noqa: F401 (browser: a fixture)
 from tests.conftest import make_config
 from tests.helpers import wait_until
 from webapp import create_app
@@ -27,16 +27,6 @@ def live(tmp_path_factory, tiny_model_path, openai_server):
     with LiveServer(app) as server:
         yield server
     app.extensions["qapair_runner"].stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, live, size: str, path: str):

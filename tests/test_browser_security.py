@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_server import CHROMIUM, LiveServer, launch_chromium
+from tests.browser_server import CHROMIUM, LiveServer, browser  # noqa: F401 (browser: a fixture)
 from tests.conftest import make_config
 from tests.helpers import wait_until
 from webapp import create_app
@@ -32,16 +32,6 @@ PAYLOADS = [
 ]
 PASSAGE = "The river is long. " + " ".join(PAYLOADS)
 REPLY = "\n".join(f"Question {i}: What is {p}?\nAnswer {i}: {p}" for i, p in enumerate(PAYLOADS, 1))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def serve(tmp_path_factory, tiny_model_path, base_url, **extra):

@@ -65,29 +65,25 @@ def strip_span(text: str, start: int, end: int) -> tuple[int, int] | None:
 def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """The paragraphs of `text[start:end]`: runs between blank lines or form feeds."""
     end = len(text) if end is None else end
-    spans, at = [], start
-    for brk in _PARA_BREAK.finditer(text, start, end):
-        span = strip_span(text, at, brk.start())
-        if span:
-            spans.append(span)
-        at = brk.end()
-    span = strip_span(text, at, end)
-    if span:
-        spans.append(span)
-    return spans
+    return _stripped(text, start, end, ((brk.start(), brk.end()) for brk in _PARA_BREAK.finditer(text, start, end)))
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentences (and lines) of one paragraph `text[start:end]`."""
+    cuts = ((stop.start() if stop.group() == "\n" else stop.end(), stop.end())
+            for stop in _SENTENCE_END.finditer(text, start, end)
+            if stop.group() == "\n" or "." not in stop.group() or _ends_sentence(text, stop.start(), stop.end(), end))
+    return _stripped(text, start, end, cuts)
+
+
+def _stripped(text: str, start: int, end: int, cuts) -> list[tuple[int, int]]:
+    """The non-blank spans of `text[start:end]` between cuts: each (cut, resume) ends one span and starts the next."""
     spans, at = [], start
-    for stop in _SENTENCE_END.finditer(text, start, end):
-        if stop.group() != "\n" and "." in stop.group() and not _ends_sentence(text, stop.start(), stop.end(), end):
-            continue
-        cut = stop.start() if stop.group() == "\n" else stop.end()
+    for cut, resume in cuts:
         span = strip_span(text, at, cut)
         if span:
             spans.append(span)
-        at = stop.end()
+        at = resume
     span = strip_span(text, at, end)
     if span:
         spans.append(span)

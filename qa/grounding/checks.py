@@ -81,13 +81,13 @@ _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|far|tall|high)\b|\bwhat (?:ye
                           r"|百分之几|何年")
 _ASKS_PERSON_OR_PLACE = re.compile(r"^(?:who|whom|where)\b|谁|哪里|哪儿|何地|何人|哪位|什么人|什么地方"
                                    r"|在哪(?!一?[年天月日段次期届个])|哪个(?:国家|城市|地方|人)")
-_HAS_NUMBER = re.compile(r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                         r"forty|fifty|hundred|thousand|million|billion|dozen|dozens|several|half|once|twice|first|"
-                         r"second|third|fourth|fifth|single|both|none|no)\b|[零〇一二两三四五六七八九十百千万亿半数几双首]")
+_NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                 "hundred|thousand|million|billion")
+_CJK_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+_HAS_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS}|dozen|dozens|several|half|once|twice|first|second|third|fourth|"
+                         rf"fifth|single|both|none|no)\b|[{_CJK_DIGITS}半数几双首]")
 # A quantity and nothing else: "1978", "81座", "1847年－1850年间", "seven", "45 percent".
-_ONLY_NUMBER = re.compile(r"(?:(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-                          r"thirty|forty|fifty|hundred|thousand|million|billion|percent|[零〇一二两三四五六七八九十百千万亿"
-                          r"年月日号时分秒点个座条位次名岁间%－~至到]) ?)+")
+_ONLY_NUMBER = re.compile(rf"(?:(?:\d+|{_NUMBER_WORDS}|percent|[{_CJK_DIGITS}年月日号时分秒点个座条位次名岁间%－~至到]) ?)+")
 # When, asked plainly (a "when" clause ahead of another question word asks that one); its answer names a time.
 _ASKS_TIME = re.compile(r"^when\b(?!.*\b(?:who|whom|what|which|where|how)\b)|\b(?:what|which) (?:year|date|day|month|"
                         r"decade|century|era|period|season)\b|\bhow long\b|什么时候|何时|什么时间|哪个时期|什么年代|多久|多长时间")
