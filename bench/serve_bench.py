@@ -111,7 +111,16 @@ class Server:
         raise RuntimeError(f"{self.system} not ready after {timeout:.0f} s; see {self.log.name}")
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
+        if self.process.poll() is not None:  # it exited on its own: say so, with its log's last lines
+            self.log.close()
+            tail = Path(self.log.name).read_text(errors="replace").splitlines()[-5:]
+            print(f"{self.system} had exited with {self.process.returncode}:", *tail, sep="\n  ", file=sys.stderr)
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:  # its leader exited between poll() and here
+            self.log.close()
+            return
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
