@@ -63,7 +63,7 @@ def reason(code: str, language: str = "en", **values) -> dict:
     """{"code", "message"} in the language ("en" or "zh")."""
     template = MESSAGES[code]["zh" if language == "zh" else "en"]
     if "kind" in values:
-        kinds_zh = {"number": "数字", "name": "人名或地名", "time": "时间"}
+        kinds_zh = {"number": "数字", "name": "人名或地名", "time": "时间", "description": "名称或描述", "colour": "颜色"}
         values = {**values, "kind_zh": kinds_zh.get(values["kind"], values["kind"])}
     return {"code": code, "message": template.format(**values)}
 

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from prompts.language import IS_CJK
-from qa.grounding import checks
+from qa.grounding import checks, kinds
 from qa.grounding.text import (
     FILLERS, NUMBER_PHRASE, RUN, STOP_CHARS, Unit, answer_units, normalize, unit_keys, word_char,
 )
@@ -77,7 +77,7 @@ class SourceIndex:
         else:
             finding = self._overlap(text, normal, answer_origin, asked_normal, threshold, asked)
         if finding.verdict == "grounded":
-            mismatch = checks.answer_type_mismatch(asked_normal, normal)
+            mismatch = kinds.mismatch(asked_normal, normal)
             if mismatch:
                 finding.verdict, finding.unsure = "unsupported", True
                 finding.reasons.append(("wrong_kind", {"kind": mismatch}))
