@@ -13,8 +13,10 @@ of three verdicts, each with the reasons in words:
   added clause, a new word or place); a negation added or dropped ("the text says the
   opposite"); or evidence that is not where the question's content words, numbers
   and names are, or that another question of the same batch is clearly about, or an
-  answer of the wrong kind (no number for "how many", no time for "when") ("the
-  evidence is about another question").
+  answer of the wrong kind (no number for "how many", no time for "when", a bare
+  quantity for "哪家公司" or "what team", no colour for "what colour") ("the
+  evidence is about another question"); or an answer that only repeats the
+  question's words (`qa.grounding.kinds`).
 - `grounded`: none of these.
 
 Each result adds to the pair: `verdict`, `grounded` (verdict == "grounded"),
@@ -55,6 +57,7 @@ MESSAGES = {
     "other_question": {"en": "the evidence is about another question", "zh": "证据说的是另一个问题"},
     "wrong_kind": {"en": "the evidence is about another question: the question asks for a {kind}, the answer gives none",
                    "zh": "证据说的是另一个问题：问题问的是{kind_zh}，答案没有给出"},
+    "repeats_question": {"en": "the answer only repeats words of the question", "zh": "答案只是重复了问题里的词"},
     "low_support": {"en": "only {percent}% of the answer is in the text", "zh": "答案只有{percent}%能在原文中找到"},
 }
 

@@ -77,10 +77,10 @@ class SourceIndex:
         else:
             finding = self._overlap(text, normal, answer_origin, asked_normal, threshold, asked)
         if finding.verdict == "grounded":
-            mismatch = kinds.mismatch(asked_normal, normal)
-            if mismatch:
+            wrong = kinds.wrong_answer(asked_normal, normal)
+            if wrong:
                 finding.verdict, finding.unsure = "unsupported", True
-                finding.reasons.append(("wrong_kind", {"kind": mismatch}))
+                finding.reasons.append(wrong)
             else:
                 self._about(asked, finding, short, answer.strip())
         return finding

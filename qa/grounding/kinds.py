@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from prompts.language import IS_CJK
+from qa.grounding.text import STOPWORDS
 
 # What kind of answer a question asks for, when its wording says so plainly.
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|far|tall|high)\b|\bwhat (?:year|percentage|percent)\b"
@@ -81,3 +82,26 @@ def mismatch(question_normal: str, answer_normal: str) -> str | None:
     if _ASKS_COLOUR.search(question_normal) and not _HAS_COLOUR.search(answer_normal):
         return "colour"
     return None
+
+
+_CHOICE = re.compile(r"\b(?:or|between|either|versus|vs)\b")
+
+
+def repeats_question(question_normal: str, answer_normal: str) -> bool:
+    """Whether an English answer only repeats words of its question ("Who sang the national anthem?" →
+    "the national anthem"), when the question offers no choice ("A or B", "between") and asks no number.
+    (Not Chinese: a short name there is often part of a longer one the question holds, "长江电力".)"""
+    if IS_CJK.search(question_normal) or IS_CJK.search(answer_normal) or _CHOICE.search(question_normal) \
+            or _ASKS_NUMBER.search(question_normal):
+        return False
+    words = [word for word in answer_normal.split() if word not in STOPWORDS]
+    asked = set(question_normal.split())
+    return bool(words) and all(word in asked for word in words)
+
+
+def wrong_answer(question_normal: str, answer_normal: str) -> tuple[str, dict] | None:
+    """(reason code, its values) when the answer cannot be what the question asks for, else None."""
+    kind = mismatch(question_normal, answer_normal)
+    if kind:
+        return "wrong_kind", {"kind": kind}
+    return ("repeats_question", {}) if repeats_question(question_normal, answer_normal) else None
