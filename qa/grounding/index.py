@@ -349,7 +349,7 @@ class SourceIndex:
         """The evidence span stretched over question words the answer repeats close by."""
         if end <= start:
             return start, end
-        for key in (key for key in asked_keys if len(key) > 1):
+        for key in sorted(key for key in asked_keys if len(key) > 1):  # sorted: the span must not hang on hashing
             for place in self.places.get(key, ()):
                 if end - window <= place and place + len(key) <= start + window:
                     start, end = min(start, place), max(end, place + len(key))

@@ -36,29 +36,32 @@ _HAS_TIME = re.compile(r"[\d零〇一二两三四五六七八九十百千万半�
                        r"recently|later|earlier|first|last|next|previous|following|season|end|beginning|start|war)\b")
 
 
-# A question that names no measure (how many, length, year, level, number, rank …) asks for a name or a description,
-# not a bare quantity: "哪家公司" answered "1903年", "what team" answered "2015".
-_MEASURED_ZH = re.compile(r"多|几|数|量|第|年|时|期|代|龄|岁|长|高|重|深|宽|厚|大小|尺寸|距离|面积|温度|海拔|规模|比例|比分|成绩|战绩|"
-                          r"得分|排名|价|费|额|成本|率|度|级|号|层|楼|届|集|话|版|型|名次|世纪|范围|分布|区间|水平|程度")
+# A question that names no measure (how many, length, year, level, number, rank …) asks for a name or a
+# description, not a bare quantity: "哪家公司" answered "1903年", "what team" answered "2015".
+_MEASURED_ZH = re.compile(r"多|几|数|量|第|年|时|期|代|龄|岁|长|高|重|深|宽|厚|大小|尺寸|距离|面积|温度|海拔|规模|比例|"
+                          r"比分|成绩|战绩|得分|排名|价|费|额|成本|率|度|级|号|层|楼|届|集|话|版|型|名次|世纪|范围|分布|"
+                          r"区间|水平|程度")
 _UNITS_ZH = "平方公里|平方千米|平方米|平方英里|立方米|公里|千米|英里|公尺|公分|光年|海里|英尺|公顷|公斤|千克|摄氏度"
-_QUANTITY_ZH = re.compile(rf"(?:约|大约|近|超过|共|达)?(?:\d[\d{_CJK_DIGITS}年月日号时分秒点至到]*(?:{_UNITS_ZH}|[a-z]{{1,3}}\d?|"
-                          rf"(?<![年月日号])[\u4e00-\u9fff]{{1,2}})?|[{_CJK_DIGITS}]+[个座条位次名年月日号天种项届部张只头人所家本支件处层岁倍元米秒]?)"
-                          rf"(?:多|余|左右)?")
-_ASKS_NAME_EN = re.compile(r"^(?:who|whom|whose|where)\b|\b(?:what|which) (?:\w+ )?(?:team|city|town|country|state|network|"
-                           r"station|company|player|position|stadium|site|league|school|university|college|group|band|"
-                           r"person|man|woman|organization|agency|entity|language|colou?r|river|building|song|album|film|"
-                           r"movie|show|channel|brand|game|sport|event|award|trophy|conference|division|title|role|party|"
-                           r"nation|region|area|county|province|island|street|venue|location|place)s?\b")
+_QUANTITY_ZH = re.compile(  # "1903年", "548公里", "28亿元", "4998平方米", "三个", "十八张"; not "2003年系列", "一片落叶"
+    rf"(?:约|大约|近|超过|共|达)?(?:\d[\d{_CJK_DIGITS}年月日号时分秒点至到]*"
+    rf"(?:{_UNITS_ZH}|[a-z]{{1,3}}\d?|(?<![年月日号])[\u4e00-\u9fff]{{1,2}})?"
+    rf"|[{_CJK_DIGITS}]+[个座条位次名年月日号天种项届部张只头人所家本支件处层岁倍元米秒]?)(?:多|余|左右)?")
+_ASKS_NAME_EN = re.compile(r"^(?:who|whom|whose|where)\b|\b(?:what|which) (?:\w+ )?(?:team|city|town|country|state|"
+                           r"network|station|company|player|position|stadium|site|league|school|university|college|"
+                           r"group|band|person|man|woman|organization|agency|entity|language|river|building|song|"
+                           r"album|film|movie|show|channel|brand|game|sport|event|award|trophy|conference|division|"
+                           r"title|role|party|nation|region|area|county|province|island|street|venue|location|"
+                           r"place)s?\b")
 _QUANTITY_EN = re.compile(rf"(?:(?:about|over|nearly|approximately|around|more than|less than|the|a|an|only|just) )?"
-                          rf"(?:\d+(?:st|nd|rd|th)?|{_NUMBER_WORDS}|first|second|third|fourth|fifth|sixth|seventh|eighth|"
-                          rf"ninth|tenth)(?: (?:\d+|million|billion|thousand|hundred|percent|seconds?|minutes?|hours?|"
-                          rf"days?|weeks?|months?|years?|yards?|points?|times?|games?|(?:solo )?tackles?|passes|people|"
-                          rf"feet|miles?|km))*")
+                          rf"(?:\d+(?:st|nd|rd|th)?|{_NUMBER_WORDS}|first|second|third|fourth|fifth|sixth|seventh|"
+                          rf"eighth|ninth|tenth)(?: (?:\d+|million|billion|thousand|hundred|percent|seconds?|minutes?|"
+                          rf"hours?|days?|weeks?|months?|years?|yards?|points?|times?|games?|(?:solo )?tackles?|passes|"
+                          rf"people|feet|miles?|km))*")
 # A colour asked for ("什么颜色", "what color") and none given.
 _ASKS_COLOUR = re.compile(r"颜色|\bwhat colou?rs?\b")
-_HAS_COLOUR = re.compile(r"[色红黄蓝绿白黑紫灰褐棕橙粉金银青赤彩斑纹]|\b(?:red|orange|yellow|green|blue|purple|violet|white|"
-                         r"black|gr[ae]y|brown|pink|gold|golden|silver|colou?rs?|navy|teal|maroon|crimson|scarlet|"
-                         r"beige|tan|cyan|magenta|dark|light|pale|bright)\b")
+_HAS_COLOUR = re.compile(r"[色红黄蓝绿白黑紫灰褐棕橙粉金银青赤彩斑纹]|\b(?:red|orange|yellow|green|blue|purple|"
+                         r"violet|white|black|gr[ae]y|brown|pink|gold|golden|silver|colou?rs?|navy|teal|maroon|"
+                         r"crimson|scarlet|beige|tan|cyan|magenta|dark|light|pale|bright)\b")
 
 
 def mismatch(question_normal: str, answer_normal: str) -> str | None:
