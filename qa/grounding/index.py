@@ -100,7 +100,9 @@ class SourceIndex:
         if not own:
             return Finding("unsupported", 0.0, reasons=[("not_found", {})])
         window = max(2 * len(normal), 24)
-        found, start, end, matched = self._best_window(own, window, asked)
+        copied = {at for i in range(len(normal) - 1) if normal[i:i + 2] in asked_keys and IS_CJK.match(normal[i])
+                  for at in (i, i + 1)}  # the answer's characters in pairs of the question's wording
+        found, start, end, matched = self._best_window(own, window, asked, copied)
         covered = {at for unit in units if unit in found or unit.text in asked_keys
                    for at in range(unit.start, unit.end)}
         covered |= {at for at, char in enumerate(normal) if char in STOP_CHARS}
@@ -304,34 +306,39 @@ class SourceIndex:
         blanked = "".join(" " if at in covered or char in STOP_CHARS else char for at, char in enumerate(content))
         return [(found.start(), found.end()) for found in checks.CJK_RUN.finditer(blanked)]
 
-    def _best_window(self, units: list[Unit], window: int,
-                     asked: dict[str, float]) -> tuple[set[Unit], int, int, set[int]]:
+    def _best_window(self, units: list[Unit], window: int, asked: dict[str, float],
+                     copied: set[int]) -> tuple[set[Unit], int, int, set[int]]:
         """The units found together in the best window of the source (ties: nearest the question's words),
         its span, and the source positions those units cover."""
         hits = sorted((place, i) for i, unit in enumerate(units) for place in self._places(unit.text))
         if not hits:
             return set(), 0, 0, set()
-        best_weight, spans = 0.0, []
+        # Windows compete without the pairs of a stop character that join the question's wording to the answer:
+        # "是美" of "阿马里洛是美国的城市" must not pull the evidence to another "是美国" (ties: nearest the question).
+        scores = [0.0 if unit.weight < 1 and 0 < sum(at in copied for at in range(unit.start, unit.end)) < 2
+                  else unit.weight for unit in units]
+        scores = scores if any(scores) else [unit.weight for unit in units]
+        best_score, spans = 0.0, []
         counts: Counter[int] = Counter()
-        weight, left = 0.0, 0
+        weight, score, left = 0.0, 0.0, 0
         for right, (place, i) in enumerate(hits):
             if counts[i] == 0:
-                weight += units[i].weight
+                weight, score = weight + units[i].weight, score + scores[i]
             counts[i] += 1
             while place - hits[left][0] > window:
                 counts[hits[left][1]] -= 1
                 if counts[hits[left][1]] == 0:
-                    weight -= units[hits[left][1]].weight
+                    weight, score = weight - units[hits[left][1]].weight, score - scores[hits[left][1]]
                 left += 1
-            if weight > best_weight + 1e-9:
-                best_weight, spans = weight, [(left, right)]
-            elif abs(weight - best_weight) <= 1e-9 and len(spans) < MAX_PLACES:
-                spans.append((left, right))
+            if score > best_score + 1e-9:
+                best_score, spans = score, [(left, right, weight)]
+            elif abs(score - best_score) <= 1e-9 and len(spans) < MAX_PLACES:
+                spans.append((left, right, weight))
 
         def bounds(span):
             inside = hits[span[0]:span[1] + 1]
             return inside[0][0], inside[-1][0] + len(units[inside[-1][1]].text)
-        left, right = max(spans, key=lambda span: self._near(asked, *bounds(span))) if asked else spans[0]
+        left, right, _ = max(spans, key=lambda span: (self._near(asked, *bounds(span)) if asked else 0.0, span[2]))
         start, end = bounds((left, right))
         matched = {at for place, i in hits[left:right + 1] for at in range(place, place + len(units[i].text))}
         return {units[i] for _, i in hits[left:right + 1]}, start, end, matched
