@@ -187,13 +187,16 @@ class SourceIndex:
             return []
         low, high = min(matched), max(matched) + 1
 
-        def negating(at: int, marker: str, places: set[int]) -> bool:  # a matched word right after the marker
-            return any(at + len(marker) + gap in places for gap in range(2 if marker != "not" else 12))
+        def negating(at: int, marker: str, places: set[int], breaks: list[int] = ()) -> bool:
+            """A matched word right after the marker, in its sentence ("不详。广东" negates nothing)."""
+            next_break = next((b for b in breaks[bisect_right(breaks, at):][:1]), len(self.normal) + 1)
+            return any(at + len(marker) + gap in places and at + len(marker) + gap < next_break
+                       for gap in range(2 if marker != "not" else 12))
 
         every_said = checks.negations(normal)
         said = [(at, m) for at, m in every_said if negating(at, m, covered) and m not in asked]
         region = checks.negations(self.normal, max(0, low - 12), high)
-        has = [(at, m) for at, m in region if negating(at, m, matched) and m not in asked]
+        has = [(at, m) for at, m in region if negating(at, m, matched, self.breaks) and m not in asked]
         # A Chinese marker inside character pairs found in the source is in the source: it adds nothing.
         added = [(at, m) for at, m in said if m != "not" and not (
             {at, at + 1} <= found and (at == 0 or at - 1 in found))]  # "郎非是": both pairs found
