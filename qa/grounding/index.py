@@ -22,7 +22,7 @@ IDF_POWER = 1.0  # a question word found k times in the source weighs 1/k**IDF_P
 TOPIC_WEIGHT = 0.2
 OTHER_LEAD, OTHER_MIN, OTHER_HOME = 3.0, 2.0, 1.0  # another question of the batch, far more about the evidence
 SENTENCES_BEFORE = 1  # sentences ahead of the evidence's that count as next to it
-MIN_GAP_CJK = 2.25  # (Chinese counts character pairs: one word of the question is about two)
+MIN_GAP_CJK = 2.0  # (Chinese counts character pairs: one word of the question is about two)
 MIN_GAP = 1.8  # the question's words elsewhere must outweigh those near the evidence by this much to flag it
 
 
