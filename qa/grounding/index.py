@@ -189,7 +189,8 @@ class SourceIndex:
 
         def negating(at: int, marker: str, places: set[int], breaks: list[int] = ()) -> bool:
             """A matched word right after the marker, in its sentence ("不详。广东" negates nothing)."""
-            next_break = next((b for b in breaks[bisect_right(breaks, at):][:1]), len(self.normal) + 1)
+            after = bisect_right(breaks, at)
+            next_break = breaks[after] if after < len(breaks) else len(self.normal) + 1
             return any(at + len(marker) + gap in places and at + len(marker) + gap < next_break
                        for gap in range(2 if marker != "not" else 12))
 
