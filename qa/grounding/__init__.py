@@ -13,8 +13,10 @@ of three verdicts, each with the reasons in words:
   added clause, a new word or place); a negation added or dropped ("the text says the
   opposite"); or evidence that is not where the question's content words, numbers
   and names are, or that another question of the same batch is clearly about, or an
-  answer of the wrong kind (no number for "how many", no time for "when") ("the
-  evidence is about another question").
+  answer of the wrong kind (no number for "how many", no time for "when", a bare
+  quantity for "哪家公司" or "what team", no colour for "what colour") ("the
+  evidence is about another question"); or an answer that only repeats the
+  question's words (`qa.grounding.kinds`).
 - `grounded`: none of these.
 
 Each result adds to the pair: `verdict`, `grounded` (verdict == "grounded"),
@@ -55,6 +57,7 @@ MESSAGES = {
     "other_question": {"en": "the evidence is about another question", "zh": "证据说的是另一个问题"},
     "wrong_kind": {"en": "the evidence is about another question: the question asks for a {kind}, the answer gives none",
                    "zh": "证据说的是另一个问题：问题问的是{kind_zh}，答案没有给出"},
+    "repeats_question": {"en": "the answer only repeats words of the question", "zh": "答案只是重复了问题里的词"},
     "low_support": {"en": "only {percent}% of the answer is in the text", "zh": "答案只有{percent}%能在原文中找到"},
 }
 
@@ -63,7 +66,7 @@ def reason(code: str, language: str = "en", **values) -> dict:
     """{"code", "message"} in the language ("en" or "zh")."""
     template = MESSAGES[code]["zh" if language == "zh" else "en"]
     if "kind" in values:
-        kinds_zh = {"number": "数字", "name": "人名或地名", "time": "时间"}
+        kinds_zh = {"number": "数字", "name": "人名或地名", "time": "时间", "description": "名称或描述", "colour": "颜色"}
         values = {**values, "kind_zh": kinds_zh.get(values["kind"], values["kind"])}
     return {"code": code, "message": template.format(**values)}
 
@@ -79,10 +82,13 @@ def ground(pairs: list[dict], source: str, threshold: float = DEFAULT_THRESHOLD,
     language = language or detect_language(source)
     results = []
     questions = [str(pair.get("question", "")) for pair in pairs]
+    findings = [index.check(str(pair.get("answer", "")), questions[at], threshold) for at, pair in enumerate(pairs)]
     for at, pair in enumerate(pairs):
-        answer, question = str(pair.get("answer", "")), questions[at]
-        finding = index.check(answer, question, threshold)
-        if finding.weakly_about and index.about_other(finding, [q for q in questions if q != question]):
+        answer, question, finding = str(pair.get("answer", "")), questions[at], findings[at]
+        # Another question of the batch whose own answer lies here too is answered here as well (a near-duplicate).
+        others = [questions[j] for j, other in enumerate(findings) if questions[j] != question
+                  and not (other.start < finding.end and finding.start < other.end)]
+        if finding.weakly_about and index.about_other(finding, others):
             finding.verdict, finding.unsure = "unsupported", True  # the answer to another question of the batch
             finding.reasons.append(("other_question", {}))
         result = _result(index, finding, language)

@@ -75,43 +75,4 @@ def stem(word: str) -> str:
     return word[:5]
 
 
-# What kind of answer a question asks for, when its wording says so plainly.
-_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|far|tall|high)\b|\bwhat (?:year|percentage|percent)\b"
-                          r"|\bwhich year\b|\bin what year\b|多少|(?<!哪)几[个年次位种项层条部名天只届册卷页场岁月号%]|哪一?年|哪一?天"
-                          r"|百分之几|何年")
-_ASKS_PERSON_OR_PLACE = re.compile(r"^(?:who|whom|where)\b|谁|哪里|哪儿|何地|何人|哪位|什么人|什么地方"
-                                   r"|在哪(?!一?[年天月日段次期届个])|哪个(?:国家|城市|地方|人)")
-_NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-                 "hundred|thousand|million|billion")
-_CJK_DIGITS = "零〇一二两三四五六七八九十百千万亿"
-_HAS_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS}|dozen|dozens|several|half|once|twice|first|second|third|fourth|"
-                         rf"fifth|single|both|none|no)\b|[{_CJK_DIGITS}半数几双首]")
-# A quantity and nothing else: "1978", "81座", "1847年－1850年间", "seven", "45 percent".
-_ONLY_NUMBER = re.compile(rf"(?:(?:\d+|{_NUMBER_WORDS}|percent|[{_CJK_DIGITS}年月日号时分秒点个座条位次名岁间%－~至到]) ?)+")
-# When, asked plainly (a "when" clause ahead of another question word asks that one); its answer names a time.
-_ASKS_TIME = re.compile(r"^when\b(?!.*\b(?:who|whom|what|which|where|how)\b)|\b(?:what|which) (?:year|date|day|month|"
-                        r"decade|century|era|period|season)\b|\bhow long\b|什么时候|何时|什么时间|哪个时期|什么年代|多久|多长时间")
-_HAS_TIME = re.compile(r"[\d零〇一二两三四五六七八九十百千万半数几首今昔初末期代朝世纪年月日周天时春夏秋冬晨早午晚夜前后间季节当现]|"
-                       r"\b(?:century|centuries|ago|during|after|before|since|until|till|in|on|at|by|when|while|once|"
-                       r"january|february|march|april|may|june|july|august|september|october|november|december|"
-                       r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|"
-                       r"today|yesterday|tomorrow|now|then|era|age|period|reign|dynasty|early|late|mid|decade|decades|"
-                       r"years?|months?|weeks?|days?|night|morning|evening|afternoon|hours?|minutes?|seconds?|times?|"
-                       r"recently|later|earlier|first|last|next|previous|following|season|end|beginning|start|war)\b")
-
-
-def answer_type_mismatch(question_normal: str, answer_normal: str) -> str | None:
-    """"number" when the question asks how many / which year and the answer has no number;
-    "time" when it asks when / how long and the answer names no time;
-    "name" when it asks who / where and the answer is only a quantity or date; else None."""
-    if _ASKS_NUMBER.search(question_normal) and not _HAS_NUMBER.search(answer_normal):
-        return "number"
-    if _ASKS_TIME.search(question_normal) and not _HAS_TIME.search(answer_normal):
-        return "time"
-    if _ASKS_PERSON_OR_PLACE.search(question_normal) and _ONLY_NUMBER.fullmatch(answer_normal) \
-            and not _ASKS_NUMBER.search(question_normal):
-        return "name"
-    return None
-
-
 CJK_RUN = re.compile(rf"[{CJK_RANGES}]{{2,}}")

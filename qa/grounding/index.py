@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from prompts.language import IS_CJK
-from qa.grounding import checks
+from qa.grounding import checks, kinds
 from qa.grounding.text import (
     FILLERS, NUMBER_PHRASE, RUN, STOP_CHARS, Unit, answer_units, normalize, unit_keys, word_char,
 )
@@ -22,7 +22,7 @@ IDF_POWER = 1.0  # a question word found k times in the source weighs 1/k**IDF_P
 TOPIC_WEIGHT = 0.2
 OTHER_LEAD, OTHER_MIN, OTHER_HOME = 3.0, 2.0, 1.0  # another question of the batch, far more about the evidence
 SENTENCES_BEFORE = 1  # sentences ahead of the evidence's that count as next to it
-MIN_GAP_CJK = 2.25  # (Chinese counts character pairs: one word of the question is about two)
+MIN_GAP_CJK = 2.0  # (Chinese counts character pairs: one word of the question is about two)
 MIN_GAP = 1.8  # the question's words elsewhere must outweigh those near the evidence by this much to flag it
 
 
@@ -77,10 +77,10 @@ class SourceIndex:
         else:
             finding = self._overlap(text, normal, answer_origin, asked_normal, threshold, asked)
         if finding.verdict == "grounded":
-            mismatch = checks.answer_type_mismatch(asked_normal, normal)
-            if mismatch:
+            wrong = kinds.wrong_answer(asked_normal, normal)
+            if wrong:
                 finding.verdict, finding.unsure = "unsupported", True
-                finding.reasons.append(("wrong_kind", {"kind": mismatch}))
+                finding.reasons.append(wrong)
             else:
                 self._about(asked, finding, short, answer.strip())
         return finding
@@ -100,7 +100,9 @@ class SourceIndex:
         if not own:
             return Finding("unsupported", 0.0, reasons=[("not_found", {})])
         window = max(2 * len(normal), 24)
-        found, start, end, matched = self._best_window(own, window, asked)
+        copied = {at for i in range(len(normal) - 1) if normal[i:i + 2] in asked_keys and IS_CJK.match(normal[i])
+                  for at in (i, i + 1)}  # the answer's characters in pairs of the question's wording
+        found, start, end, matched = self._best_window(own, window, asked, copied)
         covered = {at for unit in units if unit in found or unit.text in asked_keys
                    for at in range(unit.start, unit.end)}
         covered |= {at for at, char in enumerate(normal) if char in STOP_CHARS}
@@ -185,13 +187,17 @@ class SourceIndex:
             return []
         low, high = min(matched), max(matched) + 1
 
-        def negating(at: int, marker: str, places: set[int]) -> bool:  # a matched word right after the marker
-            return any(at + len(marker) + gap in places for gap in range(2 if marker != "not" else 12))
+        def negating(at: int, marker: str, places: set[int], breaks: list[int] = ()) -> bool:
+            """A matched word right after the marker, in its sentence ("不详。广东" negates nothing)."""
+            after = bisect_right(breaks, at)
+            next_break = breaks[after] if after < len(breaks) else len(self.normal) + 1
+            return any(at + len(marker) + gap in places and at + len(marker) + gap < next_break
+                       for gap in range(2 if marker != "not" else 12))
 
         every_said = checks.negations(normal)
         said = [(at, m) for at, m in every_said if negating(at, m, covered) and m not in asked]
         region = checks.negations(self.normal, max(0, low - 12), high)
-        has = [(at, m) for at, m in region if negating(at, m, matched) and m not in asked]
+        has = [(at, m) for at, m in region if negating(at, m, matched, self.breaks) and m not in asked]
         # A Chinese marker inside character pairs found in the source is in the source: it adds nothing.
         added = [(at, m) for at, m in said if m != "not" and not (
             {at, at + 1} <= found and (at == 0 or at - 1 in found))]  # "郎非是": both pairs found
@@ -304,34 +310,39 @@ class SourceIndex:
         blanked = "".join(" " if at in covered or char in STOP_CHARS else char for at, char in enumerate(content))
         return [(found.start(), found.end()) for found in checks.CJK_RUN.finditer(blanked)]
 
-    def _best_window(self, units: list[Unit], window: int,
-                     asked: dict[str, float]) -> tuple[set[Unit], int, int, set[int]]:
+    def _best_window(self, units: list[Unit], window: int, asked: dict[str, float],
+                     copied: set[int]) -> tuple[set[Unit], int, int, set[int]]:
         """The units found together in the best window of the source (ties: nearest the question's words),
         its span, and the source positions those units cover."""
         hits = sorted((place, i) for i, unit in enumerate(units) for place in self._places(unit.text))
         if not hits:
             return set(), 0, 0, set()
-        best_weight, spans = 0.0, []
+        # Windows compete without the pairs of a stop character that join the question's wording to the answer:
+        # "是美" of "阿马里洛是美国的城市" must not pull the evidence to another "是美国" (ties: nearest the question).
+        scores = [0.0 if unit.weight < 1 and 0 < sum(at in copied for at in range(unit.start, unit.end)) < 2
+                  else unit.weight for unit in units]
+        scores = scores if any(scores) else [unit.weight for unit in units]
+        best_score, spans = 0.0, []
         counts: Counter[int] = Counter()
-        weight, left = 0.0, 0
+        weight, score, left = 0.0, 0.0, 0
         for right, (place, i) in enumerate(hits):
             if counts[i] == 0:
-                weight += units[i].weight
+                weight, score = weight + units[i].weight, score + scores[i]
             counts[i] += 1
             while place - hits[left][0] > window:
                 counts[hits[left][1]] -= 1
                 if counts[hits[left][1]] == 0:
-                    weight -= units[hits[left][1]].weight
+                    weight, score = weight - units[hits[left][1]].weight, score - scores[hits[left][1]]
                 left += 1
-            if weight > best_weight + 1e-9:
-                best_weight, spans = weight, [(left, right)]
-            elif abs(weight - best_weight) <= 1e-9 and len(spans) < MAX_PLACES:
-                spans.append((left, right))
+            if score > best_score + 1e-9:
+                best_score, spans = score, [(left, right, weight)]
+            elif abs(score - best_score) <= 1e-9 and len(spans) < MAX_PLACES:
+                spans.append((left, right, weight))
 
         def bounds(span):
             inside = hits[span[0]:span[1] + 1]
             return inside[0][0], inside[-1][0] + len(units[inside[-1][1]].text)
-        left, right = max(spans, key=lambda span: self._near(asked, *bounds(span))) if asked else spans[0]
+        left, right, _ = max(spans, key=lambda span: (self._near(asked, *bounds(span)) if asked else 0.0, span[2]))
         start, end = bounds((left, right))
         matched = {at for place, i in hits[left:right + 1] for at in range(place, place + len(units[i].text))}
         return {units[i] for _, i in hits[left:right + 1]}, start, end, matched
@@ -349,7 +360,7 @@ class SourceIndex:
         """The evidence span stretched over question words the answer repeats close by."""
         if end <= start:
             return start, end
-        for key in (key for key in asked_keys if len(key) > 1):
+        for key in sorted(key for key in asked_keys if len(key) > 1):  # sorted: the span must not hang on hashing
             for place in self.places.get(key, ()):
                 if end - window <= place and place + len(key) <= start + window:
                     start, end = min(start, place), max(end, place + len(key))
