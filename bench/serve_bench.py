@@ -111,22 +111,21 @@ class Server:
         raise RuntimeError(f"{self.system} not ready after {timeout:.0f} s; see {self.log.name}")
 
     def stop(self) -> None:
-        if self.process.poll() is not None:  # it exited on its own: say so, with its log's last lines
-            self.log.close()
-            tail = Path(self.log.name).read_text(errors="replace").splitlines()[-5:]
-            print(f"{self.system} had exited with {self.process.returncode}:", *tail, sep="\n  ", file=sys.stderr)
-            return
         try:
+            if self.process.poll() is not None:  # it exited on its own: say so, with its log's last lines
+                tail = Path(self.log.name).read_text(errors="replace").splitlines()[-5:]
+                print(f"{self.system} had exited with {self.process.returncode}:", *tail, sep="\n  ", file=sys.stderr)
+                return
             os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:  # its leader exited between poll() and here
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        except ProcessLookupError:  # its group was gone between poll() and the signal
+            pass
+        finally:
             self.log.close()
-            return
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.log.close()
 
 
 def one_request(client: openai.OpenAI, model: str, i: int, max_tokens: int) -> dict:

@@ -82,13 +82,13 @@ def ground(pairs: list[dict], source: str, threshold: float = DEFAULT_THRESHOLD,
     language = language or detect_language(source)
     results = []
     questions = [str(pair.get("question", "")) for pair in pairs]
-    findings = [index.check(str(pair.get("answer", "")), questions[at], threshold) for at, pair in enumerate(pairs)]
-    for at, pair in enumerate(pairs):
-        answer, question, finding = str(pair.get("answer", "")), questions[at], findings[at]
+    answers = [str(pair.get("answer", "")) for pair in pairs]
+    findings = [index.check(answer, question, threshold) for answer, question in zip(answers, questions)]
+    for pair, answer, question, finding in zip(pairs, answers, questions, findings):
         # Another question of the batch whose own answer lies here too is answered here as well (a near-duplicate).
-        others = [questions[j] for j, other in enumerate(findings) if questions[j] != question
-                  and not (other.start < finding.end and finding.start < other.end)]
-        if finding.weakly_about and index.about_other(finding, others):
+        if finding.weakly_about and index.about_other(finding, [
+                questions[j] for j, other in enumerate(findings) if questions[j] != question
+                and not (other.start < finding.end and finding.start < other.end)]):
             finding.verdict, finding.unsure = "unsupported", True  # the answer to another question of the batch
             finding.reasons.append(("other_question", {}))
         result = _result(index, finding, language)

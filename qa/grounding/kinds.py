@@ -29,7 +29,7 @@ _ASKS_TIME = re.compile(r"^when\b(?!.*\b(?:who|whom|what|which|where|how)\b)|\b(
                         r"decade|century|era|period|season)\b|\bhow long\b|什么时候|何时|什么时间|哪个时期|什么年代|多久|多长时间")
 _HAS_TIME = re.compile(r"[\d零〇一二两三四五六七八九十百千万半数几首今昔初末期代朝世纪年月日周天时春夏秋冬晨早午晚夜前后间季节当现]|"
                        r"\b(?:century|centuries|ago|during|after|before|since|until|till|in|on|at|by|when|while|once|"
-                       r"january|february|march|april|may|june|july|august|september|october|november|december|"
+                       rf"{_MONTHS}|"
                        r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|"
                        r"today|yesterday|tomorrow|now|then|era|age|period|reign|dynasty|early|late|mid|decade|decades|"
                        r"years?|months?|weeks?|days?|night|morning|evening|afternoon|hours?|minutes?|seconds?|times?|"
