@@ -30,8 +30,12 @@ class OpenAIServer:
         self.delay = 0.0
         self.epoch = 0
         self.chunk_delay = 0.0  # seconds between streamed chunks, so a test can watch a reply grow or stop it
-        self.fail_every = 0  # when n > 0, every n-th request answers 500 (a flaky upstream)
+        # when n > 0, every n-th new request answers 500 (a flaky upstream); the retry of a request that failed
+        # this way succeeds, so a client with a few attempts always gets through and the tests do not depend on
+        # how concurrent calls happen to interleave with the count
+        self.fail_every = 0
         self._count = 0
+        self._failed: set[str] = set()
         self._count_lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -58,6 +62,7 @@ class OpenAIServer:
         self.chunk_delay = 0.0
         self.fail_every = 0
         self._count = 0
+        self._failed.clear()
 
     def next_reply(self) -> str:
         return self.replies.pop(0) if self.replies else self.default_reply
@@ -82,9 +87,16 @@ class OpenAIServer:
                     status, payload = server.error
                     return self._send(status, payload)
                 if server.fail_every:
+                    key = json.dumps(body.get("messages"), sort_keys=True)
                     with server._count_lock:
-                        server._count += 1
-                        flaky = server._count % server.fail_every == 0
+                        if key in server._failed:
+                            server._failed.discard(key)
+                            flaky = False
+                        else:
+                            server._count += 1
+                            flaky = server._count % server.fail_every == 0
+                            if flaky:
+                                server._failed.add(key)
                     if flaky:
                         return self._send(500, {"error": {"message": "failing on purpose", "type": "server_error"}})
                 reply = server.next_reply()
