@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| the same rows left-padded to the longest (the previous engine) | {kv['padded_mib']:.1f} MiB |")
     if args.compare_unpaced:
         whole = load(model_dir)
-        whole.engine._prefill_room = lambda decoding: args.compare_unpaced  # every step takes this many
+        whole.engine._prefill_room = lambda decoding, prefilling=1: args.compare_unpaced  # every step takes this many
         Stream(whole, prompt_of(whole, 60, 0), 8).thread.join()
         print(pause_rows(long_prompt_pauses(whole), f"unpaced, {args.compare_unpaced} prompt tokens a step"))
     return 0

@@ -167,7 +167,7 @@ class GenerationEngine:
     def _plan(self, running: list[_Request]) -> list[tuple[_Request, list[int]]]:
         """This step's tokens: each decoding request's last token, then prompt chunks up to `_prefill_room`."""
         parts = [(r, [r.last]) for r in running if not r.prefilling]
-        room = self._prefill_room(decoding=bool(parts))
+        room = self._prefill_room(decoding=len(parts), prefilling=len(running) - len(parts))
         for request in running:
             if request.prefilling and room > 0:
                 chunk = request.prompt_ids[request.fed:request.fed + room]
@@ -175,16 +175,20 @@ class GenerationEngine:
                 room -= len(chunk)
         return parts
 
-    def _prefill_room(self, decoding: bool) -> int:
+    def _prefill_room(self, decoding: int, prefilling: int = 1) -> int:
         """Prompt tokens this step may take: `prefill_chunk` when no request is decoding; else as many as add
-        about STALL times a decode step's time (measured as the engine runs), so a step that carries a chunk of
-        someone's prompt lasts about 1 + STALL decode steps for those waiting on their next token."""
+        about STALL times a decode step's time (measured as the engine runs) for each request still being
+        prefilled. With one prompt coming in beside running streams (a long prompt joining them), a step that
+        carries its chunk lasts about 1 + STALL decode steps for those waiting on their next token; while a
+        batch fills up, several prompts each get that share, so the first rows to decode do not hold the
+        others to a trickle of prompt tokens (they wait for their first token as the decoding rows wait)."""
         if not decoding:
             return self.prefill_chunk
         floor = min(MIN_CHUNK, self.prefill_chunk)
         if self._decode_s is None or not self._token_s:
             return floor
-        return max(floor, min(self.prefill_chunk, int(STALL * self._decode_s / self._token_s)))
+        share = max(1, prefilling)
+        return max(floor, min(self.prefill_chunk, int(STALL * share * self._decode_s / self._token_s)))
 
     def _pace(self, prompt_tokens: int, decoding: bool, seconds: float) -> None:
         """Update the moving averages of a decode step's time and of the time one prompt token adds."""

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from llms.base import Response
-from llms.engine import GenerationEngine, default_kv_budget
+from llms.engine import MIN_CHUNK, STALL, GenerationEngine, default_kv_budget
 from llms.errors import ContextLengthError
 from llms.kv_cache import ROW_GROWTH, kv_bytes_per_token
 from llms.options import GenerationOptions
@@ -88,6 +88,19 @@ def test_a_long_prompt_is_prefilled_in_chunks_between_the_running_rows_tokens(lo
     long.rest()
     short.iterator.close()
     assert engine.pending == 0
+
+
+def test_prompt_room_per_step_follows_the_measured_pace_and_the_prompts_waiting(loaded):
+    engine = GenerationEngine(loaded, max_batch_size=8, prefill_chunk=512)
+    assert engine._prefill_room(decoding=0, prefilling=3) == 512  # nobody waits on a token: whole chunks
+    assert engine._prefill_room(decoding=2, prefilling=1) == MIN_CHUNK  # pace not measured yet
+    engine._decode_s, engine._token_s = 0.030, 0.001  # a decode step 30 ms, a prompt token 1 ms
+    one = engine._prefill_room(decoding=7, prefilling=1)
+    assert one == int(STALL * 30)  # one prompt beside running streams: about STALL decode steps' time
+    assert engine._prefill_room(decoding=1, prefilling=3) == 3 * one  # a batch filling up: a share for each
+    assert engine._prefill_room(decoding=1, prefilling=100) == 512  # never past the chunk
+    engine._token_s = 1.0
+    assert engine._prefill_room(decoding=1, prefilling=1) == MIN_CHUNK  # never below the floor
 
 
 def test_kv_memory_follows_the_tokens_each_request_holds(loaded):
