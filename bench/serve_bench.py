@@ -61,6 +61,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def auto_dtype() -> str:
+    """The dtype the app's default (`dtype: "auto"`) computes in on this CPU, which `transformers serve` gets too,
+    so that the systems differ in how they batch, not in their arithmetic (bf16 only where it is native)."""
+    from llms.loading import choose_dtype
+
+    return choose_dtype("auto", "cpu")[0]
+
+
 def messages(i: int) -> list[dict]:
     return [{"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": f"Passage {i}: {PASSAGES[i % len(PASSAGES)]}"}]
@@ -89,7 +97,7 @@ class Server:
             command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", module]
         else:
             command = [str(Path(sys.executable).with_name("transformers")), "serve", str(model_dir),
-                       "--host", "127.0.0.1", "--port", str(self.port), "--device", "cpu", "--dtype", "bfloat16"]
+                       "--host", "127.0.0.1", "--port", str(self.port), "--device", "cpu", "--dtype", auto_dtype()]
             if system == "transformers-serve-cb":
                 command.append("--continuous-batching")
         self.log = open(workdir / f"{system}.log", "w")
@@ -195,7 +203,7 @@ def raw_generate(model_dir: Path, tokens: int, as_the_app_loads: bool, repeats: 
         tokenizer, model = load_as_app(str(model_dir), None)
     else:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).eval()
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, auto_dtype())).eval()
     ids = chat_input_ids(tokenizer, messages(0))
 
     def timed(n: int) -> float:
