@@ -180,9 +180,21 @@ def kv_memory(llm, long_tokens: int = 2000, short_tokens: int = 100) -> dict:
 # oneDNN's instruction-set cap per CPU kind imitated (its matmuls are what bf16, float32 and packed Linear run on);
 # ATEN_CPU_CAPABILITY caps PyTorch's own kernels. PyTorch's dynamic int8 runs on fbgemm, which picks its kernels
 # from the real CPU, so its rows are this CPU's in every column.
-CPU_KINDS = {"this CPU (AVX512_BF16)": {},
-             "AVX-512 without bf16 (Ice Lake)": {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_VNNI"},
-             "AVX2 only": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}}
+# A cap only imitates a kind below the real CPU, so kinds at or above it are left out.
+def cpu_kinds(flags: set[str] | None) -> dict[str, dict[str, str]]:
+    """Rows of the dtype table: this CPU uncapped, named by its widest relevant flags, then the kinds below it."""
+    flags = flags or set()
+    native_bf16 = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
+    this = ", ".join(native_bf16) or ("AVX-512, no native bf16" if "avx512f" in flags else
+                                      "AVX2, no native bf16" if "avx2" in flags else "no AVX2")
+    kinds = {f"this CPU ({this})": {}}
+    if native_bf16 and "avx512f" in flags:
+        kinds["AVX-512 without bf16 (Ice Lake)"] = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_VNNI"}
+    if "avx512f" in flags:
+        kinds["AVX2 only"] = {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
+    return kinds
+
+
 DTYPE_SETTINGS = {"bfloat16": {"dtype": "bfloat16"}, "float32": {"dtype": "float32"},
                   "int8 (quantize 8)": {"quantize": 8}}
 
@@ -230,7 +242,9 @@ def dtype_table(model_dir: Path) -> None:
 
     print("| CPU kind (oneDNN cap) | setting | 1 row ms/step | 8 rows ms/step | 8 rows / 1 row | 8-row tok/s |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for kind, env in CPU_KINDS.items():
+    from llms.loading import cpu_flags
+
+    for kind, env in cpu_kinds(cpu_flags()).items():
         for setting in DTYPE_SETTINGS:
             done = subprocess.run([sys.executable, "-m", "bench.engine_bench", "--model", str(model_dir),
                                    "--one-dtype", setting], capture_output=True, text=True,
