@@ -179,12 +179,13 @@ def kv_memory(llm, long_tokens: int = 2000, short_tokens: int = 100) -> dict:
 
 # oneDNN's instruction-set cap per CPU kind imitated (its matmuls are what bf16, float32 and packed Linear run on);
 # ATEN_CPU_CAPABILITY caps PyTorch's own kernels. PyTorch's dynamic int8 runs on fbgemm, which picks its kernels
-# from the real CPU, so its rows are this CPU's in every column.
-# A cap only imitates a kind below the real CPU, so kinds at or above it are left out.
+# from the real CPU, so its rows are this CPU's in every column. A cap only imitates a kind below the real CPU.
 def cpu_kinds(flags: set[str] | None) -> dict[str, dict[str, str]]:
     """Rows of the dtype table: this CPU uncapped, named by its widest relevant flags, then the kinds below it."""
+    from llms.loading import NATIVE_BF16_FLAGS
+
     flags = flags or set()
-    native_bf16 = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
+    native_bf16 = [flag for flag in NATIVE_BF16_FLAGS if flag in flags]
     this = ", ".join(native_bf16) or ("AVX-512, no native bf16" if "avx512f" in flags else
                                       "AVX2, no native bf16" if "avx2" in flags else "no AVX2")
     kinds = {f"this CPU ({this})": {}}
