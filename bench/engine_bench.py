@@ -241,10 +241,10 @@ def dtype_table(model_dir: Path) -> None:
     import os
     import subprocess
 
-    print("| CPU kind (oneDNN cap) | setting | 1 row ms/step | 8 rows ms/step | 8 rows / 1 row | 8-row tok/s |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
     from llms.loading import cpu_flags
 
+    print("| CPU kind (oneDNN cap) | setting | 1 row ms/step | 8 rows ms/step | 8 rows / 1 row | 8-row tok/s |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
     for kind, env in cpu_kinds(cpu_flags()).items():
         for setting in DTYPE_SETTINGS:
             done = subprocess.run([sys.executable, "-m", "bench.engine_bench", "--model", str(model_dir),
